@@ -1,0 +1,74 @@
+#include "libs/runtime/arm_info.h"
+
+namespace armature::runtime {
+
+using armature::v1::GetCapabilitiesResponse;
+using armature::v1::GetReadinessResponse;
+using armature::v1::ReadinessCheck;
+
+void StaticArmInfo::Describe(GetCapabilitiesResponse* out) const {
+  out->set_arm_id(options_.arm_id);
+  for (const auto& c : options_.capabilities) out->add_capabilities(c);
+  out->set_cost_tier(options_.cost_tier);
+}
+
+std::vector<ReadinessCheck> StaticArmInfo::ReadinessChecks() const {
+  std::vector<ReadinessCheck> out;
+  out.reserve(checks_.size());
+  for (const auto& check : checks_) out.push_back(check());
+  return out;
+}
+
+ArmInfoService::ArmInfoService(const ArmInfoProvider* provider, const DomainStats* stats,
+                               Options options, std::function<bool()> shutting_down)
+    : provider_(provider),
+      stats_(stats),
+      options_(std::move(options)),
+      shutting_down_(std::move(shutting_down)) {}
+
+GetCapabilitiesResponse ArmInfoService::Capabilities() const {
+  GetCapabilitiesResponse out;
+  provider_->Describe(&out);
+  out.set_version(options_.version);
+  for (const auto& s : options_.services) out.add_services(s);
+  out.set_observed_latency_ms(stats_->mean_latency_ms());
+  out.set_success_rate(stats_->success_rate());
+  return out;
+}
+
+GetReadinessResponse ArmInfoService::Readiness() const {
+  GetReadinessResponse out;
+  const bool draining = shutting_down_ && shutting_down_();
+  ReadinessCheck* serving = out.add_checks();
+  serving->set_name("serving");
+  serving->set_ok(!draining);
+  serving->set_critical(true);
+  serving->set_detail(draining ? "shutting down: draining in-flight RPCs" : "accepting RPCs");
+  bool ready = !draining;
+  for (auto& check : provider_->ReadinessChecks()) {
+    if (check.critical() && !check.ok()) ready = false;
+    *out.add_checks() = std::move(check);
+  }
+  out.set_ready(ready);
+  return out;
+}
+
+grpc::ServerUnaryReactor* ArmInfoService::GetCapabilities(
+    grpc::CallbackServerContext* context, const armature::v1::GetCapabilitiesRequest* /*request*/,
+    GetCapabilitiesResponse* response) {
+  *response = Capabilities();
+  auto* reactor = context->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ArmInfoService::GetReadiness(
+    grpc::CallbackServerContext* context, const armature::v1::GetReadinessRequest* /*request*/,
+    GetReadinessResponse* response) {
+  *response = Readiness();
+  auto* reactor = context->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+}  // namespace armature::runtime

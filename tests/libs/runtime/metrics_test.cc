@@ -1,0 +1,150 @@
+#include "libs/runtime/metrics.h"
+
+#include <set>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/libs/runtime/fake_planner.h"
+#include "tests/testing/process.h"
+#include "tests/testing/service_fixture.h"
+
+namespace armature::runtime {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(RequestIdTest, ValidatesCallerIds) {
+  EXPECT_TRUE(IsValidRequestId("abc-123"));
+  EXPECT_TRUE(IsValidRequestId(std::string(128, 'x')));
+  EXPECT_FALSE(IsValidRequestId(""));
+  EXPECT_FALSE(IsValidRequestId(std::string(129, 'x')));
+  EXPECT_FALSE(IsValidRequestId("has space"));
+  EXPECT_FALSE(IsValidRequestId("new\nline"));
+}
+
+TEST(RequestIdTest, GeneratesDistinctValidIds) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    const std::string id = NewRequestId();
+    EXPECT_EQ(id.size(), 32u);
+    EXPECT_TRUE(IsValidRequestId(id));
+    seen.insert(id);
+  }
+  EXPECT_EQ(seen.size(), 1000u);
+}
+
+TEST(MethodTest, ClassifiesDomainMethods) {
+  EXPECT_TRUE(IsDomainMethod("/armature.v1.PlannerArm/Plan"));
+  EXPECT_FALSE(IsDomainMethod("/grpc.health.v1.Health/Check"));
+  EXPECT_FALSE(IsDomainMethod("/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"));
+  EXPECT_FALSE(IsDomainMethod("/armature.v1.ArmInfo/GetCapabilities"));
+  EXPECT_EQ(MethodLabel("/armature.v1.PlannerArm/Plan"), "armature.v1.PlannerArm/Plan");
+}
+
+TEST(DomainStatsTest, AggregatesOutcomes) {
+  DomainStats stats;
+  EXPECT_EQ(stats.success_rate(), 1.0);
+  EXPECT_EQ(stats.mean_latency_ms(), 0.0);
+  stats.Record(true, 0.010);
+  stats.Record(false, 0.030);
+  EXPECT_EQ(stats.calls(), 2u);
+  EXPECT_DOUBLE_EQ(stats.success_rate(), 0.5);
+  EXPECT_NEAR(stats.mean_latency_ms(), 20.0, 1e-9);
+}
+
+class InterceptorTest : public testing::ServiceFixture {
+ protected:
+  void SetUp() override {
+    RegisterService(&planner_, "armature.v1.PlannerArm");
+    StartServer();
+  }
+  std::string Metrics() {
+    auto body = testing::HttpGet(server().metrics_address(), "/metrics");
+    EXPECT_TRUE(body.ok()) << body.status();
+    return body.value_or("");
+  }
+  FakePlanner planner_;
+};
+
+TEST_F(InterceptorTest, EchoesTheCallersRequestId) {
+  auto stub = MakeStub<armature::v1::PlannerArm>();
+  grpc::ClientContext ctx;
+  ctx.AddMetadata(kRequestIdKey, "req-42");
+  armature::v1::PlanRequest req;
+  req.set_goal("x");
+  armature::v1::PlanResponse resp;
+  ASSERT_TRUE(stub->Plan(&ctx, req, &resp).ok());
+  EXPECT_EQ(resp.request_id(), "req-42");  // the handler saw it
+  auto it = ctx.GetServerInitialMetadata().find(kRequestIdKey);
+  ASSERT_NE(it, ctx.GetServerInitialMetadata().end());
+  EXPECT_EQ(std::string(it->second.data(), it->second.size()), "req-42");
+}
+
+TEST_F(InterceptorTest, GeneratesARequestIdWhenAbsentOrInvalid) {
+  auto stub = MakeStub<armature::v1::PlannerArm>();
+  for (const char* given : {"", "bad id with spaces"}) {
+    grpc::ClientContext ctx;
+    if (*given) ctx.AddMetadata(kRequestIdKey, given);
+    armature::v1::PlanRequest req;
+    req.set_goal("x");
+    armature::v1::PlanResponse resp;
+    ASSERT_TRUE(stub->Plan(&ctx, req, &resp).ok());
+    EXPECT_EQ(resp.request_id().size(), 32u) << given;
+    auto it = ctx.GetServerInitialMetadata().find(kRequestIdKey);
+    ASSERT_NE(it, ctx.GetServerInitialMetadata().end());
+    EXPECT_EQ(std::string(it->second.data(), it->second.size()), resp.request_id());
+  }
+}
+
+TEST_F(InterceptorTest, CountsCallsByMethodAndCode) {
+  auto stub = MakeStub<armature::v1::PlannerArm>();
+  for (int i = 0; i < 3; ++i) {
+    grpc::ClientContext ctx;
+    armature::v1::PlanRequest req;
+    req.set_goal("ok");
+    armature::v1::PlanResponse resp;
+    ASSERT_TRUE(stub->Plan(&ctx, req, &resp).ok());
+  }
+  {
+    grpc::ClientContext ctx;
+    armature::v1::PlanResponse resp;
+    EXPECT_EQ(stub->Plan(&ctx, armature::v1::PlanRequest(), &resp).error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  const std::string m = Metrics();
+  const std::string method = "method=\"armature.v1.PlannerArm/Plan\"";
+  EXPECT_EQ(testing::MetricValue(m, "armature_grpc_server_handled_total",
+                                 "code=\"OK\"," + method),
+            3.0);
+  EXPECT_EQ(testing::MetricValue(m, "armature_grpc_server_handled_total",
+                                 "code=\"INVALID_ARGUMENT\"," + method),
+            1.0);
+  EXPECT_EQ(testing::MetricValue(m, "armature_grpc_server_started_total", method), 4.0);
+  EXPECT_EQ(testing::MetricValue(m, "armature_grpc_server_in_flight", method), 0.0);
+  EXPECT_EQ(testing::MetricValue(m, "armature_grpc_server_handling_seconds_count", method), 4.0);
+  EXPECT_THAT(m, HasSubstr("armature_grpc_server_handling_seconds_bucket{"));
+  // Domain stats feed ArmInfo: 3 of 4 succeeded.
+  EXPECT_DOUBLE_EQ(server().arm_info().Capabilities().success_rate(), 0.75);
+}
+
+TEST_F(InterceptorTest, InFlightGaugeSeesABlockedCall) {
+  planner_.Block();
+  auto stub = MakeStub<armature::v1::PlannerArm>();
+  grpc::ClientContext ctx;
+  armature::v1::PlanRequest req;
+  req.set_goal("slow");
+  armature::v1::PlanResponse resp;
+  std::thread call([&] { EXPECT_TRUE(stub->Plan(&ctx, req, &resp).ok()); });
+  ASSERT_TRUE(planner_.WaitEntered(1, std::chrono::seconds(10)));
+  EXPECT_EQ(testing::MetricValue(Metrics(), "armature_grpc_server_in_flight",
+                                 "method=\"armature.v1.PlannerArm/Plan\""),
+            1.0);
+  planner_.Release();
+  call.join();
+  EXPECT_EQ(testing::MetricValue(Metrics(), "armature_grpc_server_in_flight",
+                                 "method=\"armature.v1.PlannerArm/Plan\""),
+            0.0);
+}
+
+}  // namespace
+}  // namespace armature::runtime

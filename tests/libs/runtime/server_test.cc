@@ -1,0 +1,118 @@
+#include "libs/runtime/server.h"
+
+#include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/libs/runtime/fake_planner.h"
+#include "tests/testing/process.h"
+#include "tests/testing/service_fixture.h"
+
+namespace armature::runtime {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(ReplacePortTest, KeepsTheHost) {
+  EXPECT_EQ(ReplacePort("127.0.0.1:0", 4000), "127.0.0.1:4000");
+  EXPECT_EQ(ReplacePort("[::1]:0", 4000), "[::1]:4000");
+  EXPECT_EQ(ReplacePort("0.0.0.0:50051", 1), "0.0.0.0:1");
+}
+
+class ServerTest : public testing::ServiceFixture {
+ protected:
+  void SetUp() override { RegisterService(&planner_, "armature.v1.PlannerArm"); }
+  FakePlanner planner_;
+};
+
+TEST_F(ServerTest, PortZeroBindsAndAnnouncesBothPorts) {
+  StartServer();
+  const auto j = nlohmann::json::parse(server().ListeningLine());
+  EXPECT_EQ(j["event"], "listening");
+  EXPECT_EQ(j["grpc"], server().grpc_address());
+  EXPECT_EQ(j["metrics"], server().metrics_address());
+  EXPECT_THAT(server().grpc_address(), HasSubstr("127.0.0.1:"));
+  EXPECT_NE(server().grpc_address(), "127.0.0.1:0");
+  EXPECT_NE(server().metrics_address(), "127.0.0.1:0");
+  EXPECT_TRUE(testing::HttpGet(server().metrics_address(), "/metrics").ok());
+}
+
+TEST_F(ServerTest, RegisteredDomainServiceHasAHealthEntry) {
+  StartServer();
+  EXPECT_EQ(server().health().GetStatus("armature.v1.PlannerArm"),
+            grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+TEST_F(ServerTest, BusyPortIsAClearError) {
+  StartServer();
+  StaticArmInfo info({.arm_id = "x"});
+  ArmServer second({.listen = server().grpc_address(), .metrics_listen = ""}, &info);
+  const absl::Status status = second.Start();
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(status.message()), HasSubstr(server().grpc_address()));
+}
+
+TEST_F(ServerTest, BusyMetricsPortIsAClearError) {
+  StartServer();
+  StaticArmInfo info({.arm_id = "x"});
+  ArmServer second({.listen = "127.0.0.1:0", .metrics_listen = server().metrics_address()}, &info);
+  const absl::Status status = second.Start();
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("metrics_listen"));
+}
+
+TEST_F(ServerTest, ShutdownDrainsInFlightCallsAndRefusesNewOnes) {
+  StartServer();
+  planner_.Block();
+  auto stub = MakeStub<armature::v1::PlannerArm>();
+  grpc::ClientContext ctx;
+  armature::v1::PlanRequest req;
+  req.set_goal("in flight");
+  armature::v1::PlanResponse resp;
+  grpc::Status in_flight;
+  std::thread call([&] { in_flight = stub->Plan(&ctx, req, &resp); });
+  ASSERT_TRUE(planner_.WaitEntered(1, std::chrono::seconds(10)));
+
+  std::thread stopper([this] { server().Shutdown(); });
+  // Health flips first, while the call is still running.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!server().health().shutting_down() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  EXPECT_EQ(server().health().GetStatus(""), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  EXPECT_FALSE(server().arm_info().Readiness().ready());
+
+  planner_.Release();
+  call.join();
+  stopper.join();
+  EXPECT_TRUE(in_flight.ok()) << in_flight.error_message();
+  EXPECT_FALSE(resp.request_id().empty());
+
+  // The server is gone: a new call fails fast.
+  grpc::ClientContext late;
+  late.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  EXPECT_FALSE(stub->Plan(&late, req, &resp).ok());
+}
+
+TEST_F(ServerTest, ShutdownCancelsCallsThatOutliveTheGrace) {
+  options().shutdown_grace_seconds = 0;
+  StartServer();
+  planner_.Block();
+  auto stub = MakeStub<armature::v1::PlannerArm>();
+  grpc::ClientContext ctx;
+  armature::v1::PlanRequest req;
+  req.set_goal("stuck");
+  armature::v1::PlanResponse resp;
+  grpc::Status stuck;
+  std::thread call([&] { stuck = stub->Plan(&ctx, req, &resp); });
+  ASSERT_TRUE(planner_.WaitEntered(1, std::chrono::seconds(10)));
+  std::thread stopper([this] { server().Shutdown(); });
+  // The client sees its call cancelled once the grace has passed, before the handler ends.
+  call.join();
+  EXPECT_FALSE(stuck.ok());
+  planner_.Release();
+  stopper.join();
+}
+
+}  // namespace
+}  // namespace armature::runtime
