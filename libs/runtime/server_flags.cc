@@ -51,10 +51,17 @@ void ParseCommandLine(int argc, char** argv, const BinaryDefaults& defaults) {
   config.version_string = [name = defaults.name] {
     return absl::StrCat(name, " ", ARMATURE_VERSION, "\n");
   };
-  config.normalize_filename = [](absl::string_view f) { return std::string(f); };
+  // Show flag files relative to the repository ("libs/runtime/server_flags.cc").
+  config.normalize_filename = [](absl::string_view f) {
+    for (absl::string_view root : {"/libs/", "/services/", "/tools/"}) {
+      const size_t at = f.rfind(root);
+      if (at != absl::string_view::npos) return std::string(f.substr(at + 1));
+    }
+    return std::string(f);
+  };
   absl::SetFlagsUsageConfig(config);
   absl::SetProgramUsageMessage(absl::StrCat(
-      defaults.name, ": ", defaults.description, "\n\nDefaults: --listen=", defaults.listen,
+      defaults.description, "\n\nDefaults: --listen=", defaults.listen,
       " --metrics_listen=", defaults.metrics_listen,
       "\nSignals: SIGTERM/SIGINT shut down gracefully (exit 0).\n\nUsage: ", defaults.name,
       " [flags]"));
