@@ -11,7 +11,8 @@ using grpc::health::v1::HealthCheckResponse;
 // replaces any pending one (watchers want the latest state, not every flap).
 class HealthService::WatchReactor final : public grpc::ServerWriteReactor<HealthCheckResponse> {
  public:
-  WatchReactor(HealthService* service, std::string name) : service_(service), name_(std::move(name)) {}
+  WatchReactor(HealthService* service, std::string name)
+      : service_(service), name_(std::move(name)) {}
 
   const std::string& name() const { return name_; }
 
@@ -120,7 +121,8 @@ ServingStatus HealthService::GetStatus(const std::string& service) const {
 void HealthService::RefreshReadiness() {
   // The probe runs outside the lock: it may call into other components.
   const bool ready = readiness_probe_ ? readiness_probe_() : true;
-  SetStatus(kReadinessService, ready ? HealthCheckResponse::SERVING : HealthCheckResponse::NOT_SERVING);
+  SetStatus(kReadinessService,
+            ready ? HealthCheckResponse::SERVING : HealthCheckResponse::NOT_SERVING);
 }
 
 void HealthService::Shutdown() {

@@ -46,8 +46,8 @@ std::string_view LevelName(LogLevel level) {
 // Quotes a text-format value when it has spaces, quotes or is empty.
 std::string TextValue(std::string_view v) {
   if (!v.empty() && v.find_first_of(" \"=\t\n") == std::string_view::npos) return std::string(v);
-  return nlohmann::json(std::string(v)).dump(-1, ' ', false,
-                                             nlohmann::json::error_handler_t::replace);
+  return nlohmann::json(std::string(v))
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace

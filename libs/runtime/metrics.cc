@@ -11,7 +11,7 @@ namespace armature::runtime {
 
 prometheus::Histogram::BucketBoundaries RpcLatencyBuckets() {
   return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-          0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,     10};
+          0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
 }
 
 void DomainStats::Record(bool ok, double seconds) {
@@ -112,8 +112,8 @@ class RpcInterceptor final : public grpc::experimental::Interceptor {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
       auto* md = methods->GetRecvInitialMetadata();
       auto it = md->find(kRequestIdKey);
-      if (it != md->end() && IsValidRequestId(std::string_view(it->second.data(),
-                                                               it->second.size()))) {
+      if (it != md->end() &&
+          IsValidRequestId(std::string_view(it->second.data(), it->second.size()))) {
         request_id_.assign(it->second.data(), it->second.size());
       } else {
         if (it != md->end()) md->erase(it);

@@ -77,9 +77,8 @@ absl::Status ArmServer::Start() {
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port == 0) {
     server_.reset();
-    return absl::UnavailableError(
-        absl::StrCat("listen: cannot serve gRPC on \"", options_.listen,
-                     "\" (address in use, or not a valid HOST:PORT)"));
+    return absl::UnavailableError(absl::StrCat("listen: cannot serve gRPC on \"", options_.listen,
+                                               "\" (address in use, or not a valid HOST:PORT)"));
   }
   grpc_address_ = ReplacePort(options_.listen, port);
 
@@ -94,8 +93,7 @@ absl::Status ArmServer::Start() {
     }
     exposer_->RegisterCollectable(registry_);
     const std::vector<int> ports = exposer_->GetListeningPorts();
-    metrics_address_ =
-        ReplacePort(options_.metrics_listen, ports.empty() ? 0 : ports.front());
+    metrics_address_ = ReplacePort(options_.metrics_listen, ports.empty() ? 0 : ports.front());
   }
 
   // Health after BuildAndStart, per service, then readiness from the checks.
@@ -138,7 +136,8 @@ void ArmServer::Shutdown() {
   }
   cv_.notify_all();
   if (readiness_thread_.joinable()) readiness_thread_.join();
-  Log(LogLevel::kInfo, "shutting_down", {{"grace_seconds", absl::StrCat(options_.shutdown_grace_seconds)}});
+  Log(LogLevel::kInfo, "shutting_down",
+      {{"grace_seconds", absl::StrCat(options_.shutdown_grace_seconds)}});
   health_->Shutdown();
   const auto start = std::chrono::steady_clock::now();
   server_->Shutdown(std::chrono::system_clock::now() +

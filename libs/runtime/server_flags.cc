@@ -81,7 +81,8 @@ void ParseCommandLine(int argc, char** argv, const BinaryDefaults& defaults) {
   }
   if (absl::GetFlag(FLAGS_keepalive_time_seconds) < 1 ||
       absl::GetFlag(FLAGS_keepalive_timeout_seconds) < 1) {
-    Die(absl::StrCat(defaults.name, ": keepalive_time_seconds and keepalive_timeout_seconds: must be >= 1"));
+    Die(absl::StrCat(defaults.name,
+                     ": keepalive_time_seconds and keepalive_timeout_seconds: must be >= 1"));
   }
 }
 
@@ -90,7 +91,8 @@ ServerOptions ServerOptionsFromFlags(const BinaryDefaults& defaults) {
   const std::string listen = absl::GetFlag(FLAGS_listen);
   const std::string metrics = absl::GetFlag(FLAGS_metrics_listen);
   options.listen = listen.empty() ? defaults.listen : listen;
-  options.metrics_listen = metrics.empty() ? defaults.metrics_listen : (metrics == "off" ? "" : metrics);
+  options.metrics_listen =
+      metrics.empty() ? defaults.metrics_listen : (metrics == "off" ? "" : metrics);
   options.shutdown_grace_seconds = absl::GetFlag(FLAGS_shutdown_grace_seconds);
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.keepalive_time_seconds = absl::GetFlag(FLAGS_keepalive_time_seconds);

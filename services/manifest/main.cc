@@ -8,7 +8,8 @@ int main(int argc, char** argv) {
   BlockShutdownSignals();
   const BinaryDefaults defaults{
       .name = "armature-manifest",
-      .description = "the manifest service: treatments into validated production manifests and job DAGs.",
+      .description =
+          "the manifest service: treatments into validated production manifests and job DAGs.",
       .listen = "127.0.0.1:50053",
       .metrics_listen = "127.0.0.1:9093"};
   ParseCommandLine(argc, argv, defaults);

@@ -24,9 +24,9 @@ armature::v1::ReadinessCheck ArmProbe::Check() const {
   const grpc::Status status = stub_->Check(&context, request, &response);
   if (!status.ok()) {
     check.set_ok(false);
-    check.set_detail(name_ + " at " + target_ + " unreachable: " +
-                     std::string(runtime::StatusCodeName(status.error_code())) + " " +
-                     status.error_message());
+    check.set_detail(name_ + " at " + target_ +
+                     " unreachable: " + std::string(runtime::StatusCodeName(status.error_code())) +
+                     " " + status.error_message());
   } else if (response.status() != grpc::health::v1::HealthCheckResponse::SERVING) {
     check.set_ok(false);
     check.set_detail(name_ + " at " + target_ + " is not ready");

@@ -85,9 +85,9 @@ TEST(ArmctlErrorsTest, UsageErrors) {
 TEST(ArmctlOrchestratorTest, ArmChecksAreInformationalAndFollowTheArms) {
   // Orchestrator pointed at a planner that is up and a manifest target that is down.
   auto planner = StartBinary("armature-planner-arm");
-  auto orchestrator = StartBinary("armature-orchestrator",
-                                  {"--planner_target=" + planner->grpc_address(),
-                                   "--manifest_target=127.0.0.1:1"});
+  auto orchestrator =
+      StartBinary("armature-orchestrator",
+                  {"--planner_target=" + planner->grpc_address(), "--manifest_target=127.0.0.1:1"});
   auto r = Armctl({"ready", "--target=" + orchestrator->grpc_address(), "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.output;  // an arm being down does not make it unready
   const auto j = nlohmann::json::parse(r.output);

@@ -12,8 +12,8 @@
 namespace armature::e2e {
 namespace {
 
-using ::testing::HasSubstr;
 using grpc::health::v1::HealthCheckResponse;
+using ::testing::HasSubstr;
 
 struct BinaryCase {
   std::string binary;
@@ -47,14 +47,13 @@ TEST_P(BinaryTest, ReflectionListsHealthArmInfoAndReflection) {
 
 TEST_P(BinaryTest, BufCurlChecksLivenessAndReadiness) {
   for (const char* service : {"", "readiness"}) {
-    auto r = BufCurl(process_->grpc_address(),
-                     {"-d", nlohmann::json{{"service", service}}.dump(),
-                      Url("grpc.health.v1.Health/Check")});
+    auto r = BufCurl(process_->grpc_address(), {"-d", nlohmann::json{{"service", service}}.dump(),
+                                                Url("grpc.health.v1.Health/Check")});
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_EQ(nlohmann::json::parse(r.output)["status"], "SERVING") << service;
   }
-  auto unknown = BufCurl(process_->grpc_address(),
-                         {"-d", R"({"service":"no.such.Service"})", Url("grpc.health.v1.Health/Check")});
+  auto unknown = BufCurl(process_->grpc_address(), {"-d", R"({"service":"no.such.Service"})",
+                                                    Url("grpc.health.v1.Health/Check")});
   EXPECT_NE(unknown.exit_code, 0);
   EXPECT_THAT(unknown.output, HasSubstr("not_found"));
 }
@@ -131,12 +130,13 @@ TEST_P(BinaryTest, JsonLogsAreOneObjectPerLine) {
   EXPECT_GE(events, 3);  // started, signal, shutting_down, stopped
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    AllBinaries, BinaryTest,
-    ::testing::Values(BinaryCase{"armature-orchestrator", "orchestrator"},
-                      BinaryCase{"armature-planner-arm", "planner"},
-                      BinaryCase{"armature-manifest", "manifest"}),
-    [](const ::testing::TestParamInfo<BinaryCase>& info) { return info.param.arm_id; });
+INSTANTIATE_TEST_SUITE_P(AllBinaries, BinaryTest,
+                         ::testing::Values(BinaryCase{"armature-orchestrator", "orchestrator"},
+                                           BinaryCase{"armature-planner-arm", "planner"},
+                                           BinaryCase{"armature-manifest", "manifest"}),
+                         [](const ::testing::TestParamInfo<BinaryCase>& info) {
+                           return info.param.arm_id;
+                         });
 
 class BinaryFlagsTest : public ::testing::TestWithParam<std::string> {};
 
@@ -164,8 +164,8 @@ TEST_P(BinaryFlagsTest, BadFlagsAreRefusedWithAMessage) {
 TEST_P(BinaryFlagsTest, BusyPortFailsStartWithTheAddress) {
   auto first = StartBinary(GetParam());
   auto second = testing::RunCommand(
-      {BinaryPath(GetParam()), "--listen=" + first->grpc_address(), "--metrics_listen=off"},
-      "", std::chrono::seconds(20));
+      {BinaryPath(GetParam()), "--listen=" + first->grpc_address(), "--metrics_listen=off"}, "",
+      std::chrono::seconds(20));
   EXPECT_EQ(second.exit_code, 1);
   EXPECT_THAT(second.output, HasSubstr(first->grpc_address()));
   first->Signal(SIGTERM);

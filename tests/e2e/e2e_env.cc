@@ -40,8 +40,8 @@ testing::CommandResult BufCurl(const std::string& address, const std::vector<std
                                    "--http2-prior-knowledge"};
   argv.insert(argv.end(), args.begin(), args.end());
   // buf writes its cache under $HOME; tests must not depend on one.
-  std::vector<std::string> with_env = {"env", "HOME=" + ::testing::TempDir(), "BUF_CACHE_DIR=" +
-                                       ::testing::TempDir() + "/buf-cache"};
+  std::vector<std::string> with_env = {"env", "HOME=" + ::testing::TempDir(),
+                                       "BUF_CACHE_DIR=" + ::testing::TempDir() + "/buf-cache"};
   with_env.insert(with_env.end(), argv.begin(), argv.end());
   for (auto& a : with_env) {
     if (a == "@ADDR") a = "http://" + address;

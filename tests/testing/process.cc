@@ -10,8 +10,8 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -103,8 +103,8 @@ absl::Status BinaryProcess::WaitListening(std::chrono::milliseconds timeout) {
       char buf[4096];
       const ssize_t n = read(stdout_fd_, buf, sizeof(buf));
       if (n <= 0) {
-        return absl::InternalError(absl::StrCat("process closed stdout before listening; stderr:\n",
-                                                Stderr()));
+        return absl::InternalError(
+            absl::StrCat("process closed stdout before listening; stderr:\n", Stderr()));
       }
       stdout_.append(buf, static_cast<size_t>(n));
     }
@@ -210,7 +210,8 @@ absl::StatusOr<std::string> HttpGet(const std::string& address, const std::strin
   long code = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
   curl_easy_cleanup(curl);
-  if (rc != CURLE_OK) return absl::UnavailableError(absl::StrCat(url, ": ", curl_easy_strerror(rc)));
+  if (rc != CURLE_OK)
+    return absl::UnavailableError(absl::StrCat(url, ": ", curl_easy_strerror(rc)));
   if (code != 200) return absl::UnavailableError(absl::StrCat(url, ": HTTP ", code));
   return body;
 }

@@ -50,8 +50,10 @@ class ServiceFixture : public ::testing::Test {
   runtime::ArmServer& server() { return *server_; }
 
  private:
-  runtime::ServerOptions options_{.listen = "127.0.0.1:0", .metrics_listen = "127.0.0.1:0",
-                                  .shutdown_grace_seconds = 5, .readiness_poll_ms = 50,
+  runtime::ServerOptions options_{.listen = "127.0.0.1:0",
+                                  .metrics_listen = "127.0.0.1:0",
+                                  .shutdown_grace_seconds = 5,
+                                  .readiness_poll_ms = 50,
                                   .version = "test"};
   runtime::StaticArmInfo default_provider_{{.arm_id = "test", .capabilities = {"testing"}}};
   const runtime::ArmInfoProvider* provider_ = &default_provider_;

@@ -59,8 +59,8 @@ struct Context {
 };
 
 int CallFailed(const Context& c, std::string_view what, const grpc::Status& status) {
-  std::cerr << "armctl: " << what << " on " << c.target << " failed: "
-            << armature::runtime::StatusCodeName(status.error_code()) << ": "
+  std::cerr << "armctl: " << what << " on " << c.target
+            << " failed: " << armature::runtime::StatusCodeName(status.error_code()) << ": "
             << status.error_message() << "\n";
   return kError;
 }
@@ -167,9 +167,8 @@ int Capabilities(const Context& c, const std::vector<std::string>& args) {
     std::cout << "backends:\n";
     for (const auto& b : resp.backends()) {
       std::cout << absl::StrFormat("  %-28s %-10s %-11s %6d calls %6.1f%% ok %8.2f ms  %s\n",
-                                   b.name(), b.kind(), BackendStateName(b.state()),
-                                   b.calls_total(), b.success_rate() * 100.0,
-                                   b.observed_latency_ms(), b.detail());
+                                   b.name(), b.kind(), BackendStateName(b.state()), b.calls_total(),
+                                   b.success_rate() * 100.0, b.observed_latency_ms(), b.detail());
     }
   }
   return kOk;

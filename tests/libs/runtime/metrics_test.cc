@@ -113,8 +113,7 @@ TEST_F(InterceptorTest, CountsCallsByMethodAndCode) {
   }
   const std::string m = Metrics();
   const std::string method = "method=\"armature.v1.PlannerArm/Plan\"";
-  EXPECT_EQ(testing::MetricValue(m, "armature_grpc_server_handled_total",
-                                 "code=\"OK\"," + method),
+  EXPECT_EQ(testing::MetricValue(m, "armature_grpc_server_handled_total", "code=\"OK\"," + method),
             3.0);
   EXPECT_EQ(testing::MetricValue(m, "armature_grpc_server_handled_total",
                                  "code=\"INVALID_ARGUMENT\"," + method),
