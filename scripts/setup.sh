@@ -33,11 +33,14 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-# npm tools, exactly as locked. Reinstall only when the lockfile changed.
+# npm tools, exactly as locked (versions and integrity hashes). `npm install --no-save`
+# rather than `npm ci`: the registry reachable here serves buf's Linux binaries but not its
+# macOS/Windows optional packages, so the lockfile cannot list those and `npm ci` would
+# refuse it as out of sync. Reinstall only when the lockfile changed.
 stamp=node_modules/.armature-lock-stamp
 if [ ! -x node_modules/.bin/buf ] || [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   echo "setup: installing npm tools from package-lock.json"
-  npm ci --no-audit --no-fund --loglevel=error
+  npm install --no-save --no-audit --no-fund --loglevel=error
   cp package-lock.json "$stamp"
 fi
 node_modules/.bin/buf --version >/dev/null
