@@ -20,7 +20,8 @@ stop() {
     echo "All services stopped (exit status $status)."
   fi
 }
-trap stop INT TERM EXIT
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
 
 # start NAME BINARY ARGS...: starts one service and waits for its listening line.
 start() {
