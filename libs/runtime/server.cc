@@ -92,6 +92,7 @@ absl::Status ArmServer::Start() {
                                                  options_.metrics_listen, "\": ", e.what()));
     }
     exposer_->RegisterCollectable(registry_);
+    for (const auto& extra : extra_registries_) exposer_->RegisterCollectable(extra);
     const std::vector<int> ports = exposer_->GetListeningPorts();
     metrics_address_ = ReplacePort(options_.metrics_listen, ports.empty() ? 0 : ports.front());
   }

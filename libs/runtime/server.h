@@ -59,6 +59,10 @@ class ArmServer {
 
   // Registry for the binary's own metric families (register before or after Start()).
   prometheus::Registry& registry() { return *registry_; }
+  // Exposes another registry (e.g. one made before the server) on /metrics. Before Start().
+  void AddCollectable(std::shared_ptr<prometheus::Registry> registry) {
+    extra_registries_.push_back(std::move(registry));
+  }
 
   // Binds both ports and starts serving. Every registered service's health entry and
   // "" go SERVING; "readiness" follows the provider's checks.
@@ -86,6 +90,7 @@ class ArmServer {
   const ServerOptions options_;
   const ArmInfoProvider* provider_;
   std::shared_ptr<prometheus::Registry> registry_;
+  std::vector<std::shared_ptr<prometheus::Registry>> extra_registries_;
   std::unique_ptr<ServerMetrics> metrics_;
   std::vector<std::pair<grpc::Service*, std::string>> services_;
   std::unique_ptr<HealthService> health_;

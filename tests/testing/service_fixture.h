@@ -12,8 +12,8 @@
 
 namespace armature::testing {
 
-// ServiceFixture starts services in-process on an ArmServer bound to 127.0.0.1:0 (gRPC and
-// metrics) and makes stubs over TCP or the in-process channel:
+// ServiceFixture starts services in-process on an ArmServer bound to 127.0.0.1:0 and makes stubs
+// over TCP or the in-process channel:
 //   RegisterService(&impl, "armature.v1.PlannerArm");
 //   StartServer();
 //   auto stub = MakeStub<armature::v1::PlannerArm>();

@@ -56,6 +56,7 @@ class InterceptorTest : public testing::ServiceFixture {
  protected:
   void SetUp() override {
     RegisterService(&planner_, "armature.v1.PlannerArm");
+    options().metrics_listen = "127.0.0.1:0";
     StartServer();
   }
   std::string Metrics() {

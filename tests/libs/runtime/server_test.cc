@@ -21,7 +21,10 @@ TEST(ReplacePortTest, KeepsTheHost) {
 
 class ServerTest : public testing::ServiceFixture {
  protected:
-  void SetUp() override { RegisterService(&planner_, "armature.v1.PlannerArm"); }
+  void SetUp() override {
+    RegisterService(&planner_, "armature.v1.PlannerArm");
+    options().metrics_listen = "127.0.0.1:0";
+  }
   FakePlanner planner_;
 };
 

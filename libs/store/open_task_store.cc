@@ -1,0 +1,18 @@
+#include "libs/store/open_task_store.h"
+
+#include "libs/store/store_url.h"
+
+namespace armature::store {
+
+absl::StatusOr<std::unique_ptr<TaskStore>> OpenTaskStore(absl::string_view url,
+                                                         const SqliteStoreOptions& sqlite_options,
+                                                         Clock& clock) {
+  absl::StatusOr<StoreUrl> parsed = ParseStoreUrl(url);
+  if (!parsed.ok()) return parsed.status();
+  absl::StatusOr<std::unique_ptr<SqliteTaskStore>> store =
+      SqliteTaskStore::Open(parsed->in_memory ? ":memory:" : parsed->path, sqlite_options, clock);
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<TaskStore>(*std::move(store));
+}
+
+}  // namespace armature::store
