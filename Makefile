@@ -5,7 +5,7 @@ BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-SOURCES := $(shell git ls-files '*.cc' '*.h' 2>/dev/null)
+SOURCES := $(shell find libs services tools tests bench fuzz \( -name '*.cc' -o -name '*.h' \) 2>/dev/null)
 
 .PHONY: all setup configure build test run lint format fuzz bench clean
 

@@ -50,8 +50,10 @@ class ServiceFixture : public ::testing::Test {
   runtime::ArmServer& server() { return *server_; }
 
  private:
+  // Metrics are off by default: stopping the HTTP endpoint costs ~2 s per server. Tests that
+  // scrape /metrics set options().metrics_listen = "127.0.0.1:0" before StartServer().
   runtime::ServerOptions options_{.listen = "127.0.0.1:0",
-                                  .metrics_listen = "127.0.0.1:0",
+                                  .metrics_listen = "",
                                   .shutdown_grace_seconds = 5,
                                   .readiness_poll_ms = 50,
                                   .version = "test"};

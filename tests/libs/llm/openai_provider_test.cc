@@ -7,14 +7,14 @@
 #include "gtest/gtest.h"
 #include "libs/clock/clock.h"
 #include "nlohmann/json.hpp"
-#include "tests/libs/llm/fake_http_server.h"
+#include "tests/testing/fake_http_server.h"
 
 namespace armature::llm {
 namespace {
 
-using ::armature::llm::testing::FakeHttpServer;
-using ::armature::llm::testing::RecordedRequest;
-using ::armature::llm::testing::ScriptedResponse;
+using ::armature::testing::FakeHttpServer;
+using ::armature::testing::RecordedRequest;
+using ::armature::testing::ScriptedResponse;
 using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::Not;

@@ -11,15 +11,15 @@
 #include "libs/llm/json_extract.h"
 #include "libs/llm/llm_config.h"
 #include "nlohmann/json.hpp"
-#include "tests/libs/llm/fake_http_server.h"
 #include "tests/libs/llm/test_util.h"
+#include "tests/testing/fake_http_server.h"
 
 namespace armature::llm {
 namespace {
 
-using ::armature::llm::testing::FakeHttpServer;
 using ::armature::llm::testing::FakeProvider;
 using ::armature::llm::testing::RecordingClock;
+using ::armature::testing::FakeHttpServer;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;

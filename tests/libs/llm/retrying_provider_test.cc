@@ -8,17 +8,17 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/llm/openai_provider.h"
-#include "tests/libs/llm/fake_http_server.h"
 #include "tests/libs/llm/test_util.h"
+#include "tests/testing/fake_http_server.h"
 
 namespace armature::llm {
 namespace {
 
-using ::armature::llm::testing::FakeHttpServer;
 using ::armature::llm::testing::FakeProvider;
 using ::armature::llm::testing::RecordingClock;
-using ::armature::llm::testing::ScriptedResponse;
 using ::armature::llm::testing::WithRetryAfter;
+using ::armature::testing::FakeHttpServer;
+using ::armature::testing::ScriptedResponse;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;

@@ -10,7 +10,7 @@
 
 #include "absl/time/time.h"
 
-namespace armature::llm::testing {
+namespace armature::testing {
 
 // What the fake server answers to one request.
 struct ScriptedResponse {
@@ -71,4 +71,4 @@ class FakeHttpServer {
   std::vector<RecordedRequest> received_;  // Guarded by mu_.
 };
 
-}  // namespace armature::llm::testing
+}  // namespace armature::testing

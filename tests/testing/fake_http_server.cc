@@ -1,4 +1,4 @@
-#include "tests/libs/llm/fake_http_server.h"
+#include "tests/testing/fake_http_server.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -16,7 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 
-namespace armature::llm::testing {
+namespace armature::testing {
 namespace {
 
 // Longest a connection may take to deliver its request.
@@ -186,4 +186,4 @@ void FakeHttpServer::HandleConnection(int fd) {
   WriteAll(fd, out);
 }
 
-}  // namespace armature::llm::testing
+}  // namespace armature::testing

@@ -1,0 +1,55 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "armature/v1/manifest.pb.h"
+#include "libs/manifest/config.h"
+#include "libs/manifest/hints.h"
+#include "libs/manifest/parsed_treatment.h"
+#include "libs/manifest/repair.h"
+
+namespace armature::manifest {
+
+// BuildResult is everything BuildManifestResponse carries except timing and the request id.
+struct BuildResult {
+  armature::v1::ProductionManifest manifest;
+  std::vector<armature::v1::Job> jobs;
+  // Parser notes, timing adjustments, repairs and fallbacks, for a person.
+  std::vector<std::string> warnings;
+  // A repair (deterministic, LLM or fallback) was needed.
+  bool used_repair = false;
+  // An LLM produced or repaired the manifest (false until the lead wires extraction).
+  bool used_llm = false;
+  // Number of repairs per kind (kRepair* in repair.h), for metrics.
+  std::map<std::string, int> repairs_by_kind;
+  // The minimal fallback manifest was returned.
+  bool fell_back = false;
+};
+
+// ManifestBuilder runs the pipeline normalise -> parse -> build -> jobs -> validate -> repair.
+// Immutable after construction and safe to share between threads.
+class ManifestBuilder {
+ public:
+  explicit ManifestBuilder(ManifestConfig config = DefaultManifestConfig(),
+                           LlmRepairHook llm_repair = nullptr);
+
+  // Builds a validated manifest and its jobs. INVALID_ARGUMENT (from NormalizeHints) for an empty
+  // or oversized treatment and bad hints; otherwise always OK with a manifest that validates.
+  absl::StatusOr<BuildResult> Build(const armature::v1::BuildManifestRequest& request) const;
+
+  // The pipeline after normalisation and parsing, for callers that produced `parsed` another way
+  // (an LLM extraction through ParseExtractionJson). When the hints' duration is the default,
+  // the treatment's declared total (parsed.total_duration_seconds) is used instead.
+  BuildResult BuildFrom(const ParsedTreatment& parsed, NormalizedHints hints) const;
+
+  const ManifestConfig& config() const { return config_; }
+
+ private:
+  ManifestConfig config_;
+  LlmRepairHook llm_repair_;
+};
+
+}  // namespace armature::manifest

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "armature/v1/arm_info.pb.h"
+#include "armature/v1/manifest.pb.h"
+#include "libs/clock/clock.h"
+#include "libs/llm/prompt_template.h"
+#include "libs/llm/provider_chain.h"
+#include "libs/manifest/manifest_builder.h"
+
+namespace armature::manifest_service {
+
+// The optional LLM extraction step: a chain and its prompt (config/prompts/manifest_extract.yaml).
+struct LlmExtraction {
+  std::unique_ptr<llm::ProviderChain> chain;
+  llm::PromptTemplate prompt;
+  int max_tokens = 4000;
+  double temperature = 0.1;
+  // Budget of one whole chain run, milliseconds.
+  int64_t deadline_ms = 120000;
+};
+
+// ManifestCore builds manifests: the deterministic parser is the primary engine; with an LLM
+// chain configured, the treatment (URLs and secret-looking tokens stripped first, which is
+// reported in warnings) is extracted by the chain and the parser takes over when every
+// provider fails. Either way the builder validates and repairs. No gRPC here. Thread-safe.
+class ManifestCore {
+ public:
+  ManifestCore(manifest::ManifestConfig config, std::optional<LlmExtraction> llm,
+               Clock& clock = RealClock());
+
+  absl::StatusOr<manifest::BuildResult> Build(const v1::BuildManifestRequest& request);
+  // INVALID_ARGUMENT when the request carries no manifest.
+  absl::StatusOr<v1::ValidateManifestResponse> Validate(const v1::ValidateManifestRequest& request);
+
+  bool uses_llm() const { return llm_.has_value(); }
+  std::vector<v1::Backend> Backends() const;
+
+ private:
+  absl::StatusOr<manifest::BuildResult> BuildWithLlm(const v1::BuildManifestRequest& request,
+                                                     const manifest::NormalizedHints& hints,
+                                                     std::vector<std::string>* warnings);
+
+  manifest::ManifestBuilder builder_;
+  std::optional<LlmExtraction> llm_;
+  Clock& clock_;
+};
+
+}  // namespace armature::manifest_service
