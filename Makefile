@@ -35,5 +35,20 @@ lint: setup
 format:
 	clang-format -i $(SOURCES)
 
+bench: build
+	$(BUILD_DIR)/bench/planner_bench --benchmark_min_time=0.2
+	$(BUILD_DIR)/bench/manifest_bench --benchmark_min_time=0.2
+
+# Fuzz the manifest parser and builder for FUZZ_SECONDS (clang, ASan+UBSan, own build dir).
+FUZZ_SECONDS ?= 60
+fuzz:
+	@ARMATURE_SETUP_FUZZ=1 scripts/setup.sh
+	CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DARMATURE_FUZZ=ON \
+	  -DARMATURE_BUILD_TESTS=OFF -DARMATURE_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build build-fuzz -j $(JOBS) --target manifest_fuzzer
+	mkdir -p build-fuzz/corpus
+	build-fuzz/fuzz/manifest_fuzzer -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
+	  -rss_limit_mb=2048 build-fuzz/corpus fuzz/corpus/manifest
+
 clean:
 	rm -rf $(BUILD_DIR)

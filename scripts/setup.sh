@@ -13,6 +13,10 @@ packages=(
   libcurl4-openssl-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-grpcio python3-protobuf
 )
+# `make fuzz` also needs clang with its sanitizer and libFuzzer runtimes.
+if [ "${ARMATURE_SETUP_FUZZ:-0}" = 1 ]; then
+  packages+=(clang libclang-rt-14-dev)
+fi
 # Node.js with npm: Debian's packages unless a Node.js that ships npm is already installed.
 if ! command -v npm >/dev/null 2>&1; then
   packages+=(nodejs npm)
