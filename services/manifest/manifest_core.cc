@@ -1,6 +1,7 @@
 #include "services/manifest/manifest_core.h"
 
 #include "absl/strings/str_cat.h"
+#include "libs/llm/backend_info.h"
 #include "libs/manifest/extraction.h"
 #include "libs/manifest/hints.h"
 #include "libs/manifest/sanitize.h"
@@ -8,20 +9,6 @@
 
 namespace armature::manifest_service {
 namespace {
-
-v1::BackendState ToBackendState(llm::ProviderState state) {
-  switch (state) {
-    case llm::ProviderState::kAvailable:
-      return v1::BACKEND_STATE_AVAILABLE;
-    case llm::ProviderState::kDegraded:
-      return v1::BACKEND_STATE_DEGRADED;
-    case llm::ProviderState::kUnavailable:
-      return v1::BACKEND_STATE_UNAVAILABLE;
-    case llm::ProviderState::kUnknown:
-      return v1::BACKEND_STATE_UNSPECIFIED;
-  }
-  return v1::BACKEND_STATE_UNSPECIFIED;
-}
 
 std::string FormatHints(const manifest::NormalizedHints& h) {
   return absl::StrCat("duration_seconds: ", h.duration_seconds, "\naspect_ratio: ", h.aspect_ratio,
@@ -104,19 +91,7 @@ absl::StatusOr<v1::ValidateManifestResponse> ManifestCore::Validate(
 
 std::vector<v1::Backend> ManifestCore::Backends() const {
   std::vector<v1::Backend> out;
-  if (llm_) {
-    for (const llm::ProviderStats& s : llm_->chain->Stats()) {
-      v1::Backend b;
-      b.set_name(s.name);
-      b.set_kind(s.kind);
-      b.set_state(ToBackendState(s.state));
-      b.set_calls_total(s.calls);
-      b.set_success_rate(s.success_rate());
-      b.set_observed_latency_ms(s.mean_latency_ms);
-      b.set_detail(s.detail);
-      out.push_back(std::move(b));
-    }
-  }
+  if (llm_) out = llm::ChainBackends(*llm_->chain);
   v1::Backend parser;
   parser.set_name("parser");
   parser.set_kind("builtin");

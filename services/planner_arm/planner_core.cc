@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "libs/llm/backend_info.h"
 #include "libs/planner/plan_json.h"
 #include "libs/planner/plan_rules.h"
 #include "libs/planner/request_validation.h"
@@ -22,20 +23,6 @@ std::string FormatContext(const v1::PlanRequest& request) {
   std::string out;
   for (const auto& [k, v] : sorted) absl::StrAppend(&out, "- ", k, ": ", v, "\n");
   return out;
-}
-
-v1::BackendState ToBackendState(llm::ProviderState state) {
-  switch (state) {
-    case llm::ProviderState::kAvailable:
-      return v1::BACKEND_STATE_AVAILABLE;
-    case llm::ProviderState::kDegraded:
-      return v1::BACKEND_STATE_DEGRADED;
-    case llm::ProviderState::kUnavailable:
-      return v1::BACKEND_STATE_UNAVAILABLE;
-    case llm::ProviderState::kUnknown:
-      return v1::BACKEND_STATE_UNSPECIFIED;
-  }
-  return v1::BACKEND_STATE_UNSPECIFIED;
 }
 
 }  // namespace
@@ -171,19 +158,7 @@ absl::StatusOr<v1::ScenePlan> PlannerCore::SceneWithLlm(absl::string_view prompt
 
 std::vector<v1::Backend> PlannerCore::Backends() const {
   std::vector<v1::Backend> out;
-  if (llm_) {
-    for (const llm::ProviderStats& s : llm_->chain->Stats()) {
-      v1::Backend b;
-      b.set_name(s.name);
-      b.set_kind(s.kind);
-      b.set_state(ToBackendState(s.state));
-      b.set_calls_total(s.calls);
-      b.set_success_rate(s.success_rate());
-      b.set_observed_latency_ms(s.mean_latency_ms);
-      b.set_detail(s.detail);
-      out.push_back(std::move(b));
-    }
-  }
+  if (llm_) out = llm::ChainBackends(*llm_->chain);
   v1::Backend builtin;
   builtin.set_name("builtin");
   builtin.set_kind("builtin");
