@@ -12,6 +12,7 @@ namespace armature::e2e {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class DomainE2eTest : public ::testing::Test {
  protected:
@@ -128,6 +129,50 @@ TEST_F(DomainE2eTest, ArmctlPlanSceneAndManifest) {
   auto missing = Armctl({"manifest", "/no/such/file.md", "--target=" + manifest_->grpc_address()});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_THAT(missing.output, HasSubstr("/no/such/file.md"));
+}
+
+}  // namespace
+}  // namespace armature::e2e
+
+namespace armature::e2e {
+namespace {
+
+// A bad configuration file stops start-up with exit code 2 and a message naming the file.
+TEST(ConfigErrorsE2eTest, BadFilesStopStartUpNamingTheFile) {
+  const std::string dir = ::testing::TempDir();
+  const std::string llm = dir + "/llm.yaml";
+  std::ofstream(llm)
+      << "providers:\n  - kind: openai\n    model: m\n    base_url: http://127.0.0.1:1\n";
+  const std::string prompts = dir + "/prompts";
+  testing::RunCommand({"mkdir", "-p", prompts});
+  std::ofstream(prompts + "/planner.yaml") << "system: \"plan {goal\"\nuser: \"{nope}\"\n";
+  std::ofstream(prompts + "/scene.yaml") << "system: s\nuser: \"{prompt}\"\n";
+  const std::string arms = dir + "/arms.yaml";
+  std::ofstream(arms) << "arms:\n  - id: coder\n    cost_tier: 9\n";
+  const std::string manifest = dir + "/manifest.yaml";
+  std::ofstream(manifest) << "jobs:\n  tts:\n    priority: 99\n";
+
+  struct Case {
+    std::string binary;
+    std::vector<std::string> args;
+    std::string names;
+  };
+  const std::vector<Case> cases = {
+      {"armature-planner-arm", {"--llm_config=" + dir + "/missing.yaml"}, "missing.yaml"},
+      {"armature-planner-arm", {"--llm_config=" + llm, "--prompts_dir=" + prompts}, "planner.yaml"},
+      {"armature-planner-arm", {"--arms_config=" + arms}, "arms.yaml"},
+      {"armature-manifest", {"--manifest_config=" + manifest}, "manifest.yaml"},
+      {"armature-manifest", {"--llm_config=" + dir + "/missing.yaml"}, "missing.yaml"},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> argv = {BinaryPath(c.binary), "--listen=127.0.0.1:0",
+                                     "--metrics_listen=off"};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    auto r = testing::RunCommand(argv, "", std::chrono::seconds(20));
+    EXPECT_EQ(r.exit_code, 2) << c.names << ": " << r.output;
+    EXPECT_THAT(r.output, HasSubstr(c.names)) << r.output;
+    EXPECT_THAT(r.output, Not(HasSubstr("\"event\":\"listening\""))) << c.names;
+  }
 }
 
 }  // namespace
