@@ -46,8 +46,7 @@ std::string TwoKilobyteReply() {
     steps += std::string(i > 1 ? ",\n" : "") + "    {\"step\": " + std::to_string(i) +
              ", \"action\": \"Carry out part " + std::to_string(i) +
              " of the migration of the billing service to the new queue\", \"required_arm\": \"" +
-             arms[i - 1] +
-             "\", \"acceptance_criteria\": [\"Part " + std::to_string(i) +
+             arms[i - 1] + "\", \"acceptance_criteria\": [\"Part " + std::to_string(i) +
              " is complete and reviewed\", \"No errors in the logs for 10 minutes\"], "
              "\"depends_on\": [" +
              (i > 1 ? std::to_string(i - 1) : std::string()) +
