@@ -1,414 +1,236 @@
 // armctl: command-line client for Armature services.
 //
-//   armctl [--target=HOST:PORT] [--json] [--timeout_seconds=N] COMMAND [ARGS]
+//   armctl [--target=HOST:PORT] [--json] [--timeout_seconds=N] COMMAND [ARGS] [FLAGS]
 //
-// Commands: health [SERVICE], ready, capabilities, plan GOAL, scene PROMPT, manifest FILE.
-#include <cstdio>
-#include <fstream>
+// Arm commands: health [SERVICE], ready, capabilities, plan GOAL, scene PROMPT, manifest FILE.
+// Task commands (orchestrator): submit TEXT, get ID, watch ID, list, cancel ID, manifest-of ID.
 #include <iostream>
 #include <map>
-#include <sstream>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
-#include "absl/flags/usage_config.h"
-#include "absl/strings/match.h"
-#include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
-#include "armature/v1/arm_info.grpc.pb.h"
-#include "armature/v1/manifest.grpc.pb.h"
-#include "armature/v1/planner.grpc.pb.h"
-#include "google/protobuf/util/json_util.h"
-#include "grpc/health/v1/health.grpc.pb.h"
-#include "grpcpp/grpcpp.h"
-#include "libs/runtime/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "tools/armctl/args.h"
+#include "tools/armctl/cli.h"
 
+// Every command.
 ABSL_FLAG(std::string, target, "",
           "gRPC target of the service to talk to. Default: the planner arm (127.0.0.1:50052) for "
           "plan and scene, the manifest service (127.0.0.1:50053) for manifest, the orchestrator "
           "(127.0.0.1:50051) otherwise.");
+ABSL_FLAG(bool, json, false,
+          "Print the response message as JSON (proto field names) instead of text; watch prints "
+          "one JSON object per event per line.");
+ABSL_FLAG(int, timeout_seconds, 10,
+          "Deadline of each call, in seconds. submit --wait and watch have none unless this is "
+          "given (submit --wait with --deadline_seconds=N waits N plus this many seconds).");
+// plan, submit.
+ABSL_FLAG(std::string, constraint, "",
+          "plan, submit: a constraint for the planner, e.g. \"Python only\"; repeat for more.");
+// manifest.
 ABSL_FLAG(double, duration, 0, "manifest: total duration in seconds (default 60).");
 ABSL_FLAG(std::string, aspect_ratio, "", "manifest: aspect ratio, e.g. 16:9 (default auto).");
 ABSL_FLAG(std::string, platform, "", "manifest: target platform (default social).");
 ABSL_FLAG(std::string, language, "", "manifest: language code (default en).");
 ABSL_FLAG(std::string, tone, "", "manifest: tone (default neutral).");
-ABSL_FLAG(bool, json, false, "Print the response as JSON (for scripts) instead of text.");
-ABSL_FLAG(int, timeout_seconds, 10, "Deadline of each call, in seconds.");
+// submit, list.
+ABSL_FLAG(std::string, kind, "",
+          "submit: the task kind, goal (default), scene or production. list: only tasks of this "
+          "kind.");
+// submit.
+ABSL_FLAG(std::string, context, "",
+          "submit: KEY=VALUE context passed to the planner; repeat for more.");
+ABSL_FLAG(std::string, idempotency_key, "",
+          "submit: resubmitting with the same key returns the task first created with it.");
+ABSL_FLAG(int, deadline_seconds, 0,
+          "submit: time the task may take, in seconds (0 = the orchestrator's default).");
+ABSL_FLAG(bool, wait, false,
+          "submit: answer when the task has ended and print its result; exit 1 unless it "
+          "SUCCEEDED.");
+ABSL_FLAG(std::string, file, "",
+          "submit: read the text (e.g. a production treatment) from this file; - = stdin.");
+// list.
+ABSL_FLAG(std::string, status, "",
+          "list: only tasks with this status (pending, planning, planned, building_manifest, "
+          "succeeded, failed, cancelled).");
+ABSL_FLAG(int, page_size, 0, "list: tasks per page, 1-1000 (0 = the orchestrator's default, 50).");
+ABSL_FLAG(std::string, page_token, "", "list: start at this page (a previous next page token).");
+ABSL_FLAG(bool, all, false, "list: walk every page from the first (or --page_token) to the last.");
+// cancel.
+ABSL_FLAG(std::string, reason, "", "cancel: why, recorded on the task.");
 
+namespace armature::armctl {
 namespace {
 
-constexpr char kUsage[] = R"(armctl: talk to Armature services.
+constexpr char kUsageText[] = R"(armctl: talk to Armature services.
 
-Usage: armctl [--target=HOST:PORT] [--json] [--timeout_seconds=N] COMMAND [ARGS]
+Usage: armctl [--target=HOST:PORT] [--json] [--timeout_seconds=N] COMMAND [ARGS] [FLAGS]
+Flags may come before or after the command; "--" ends them (for a TEXT starting with "-").
 
-Commands:
+Arm commands (default target: the arm named below):
   health [SERVICE]   grpc.health.v1.Health/Check (SERVICE "" = liveness, "readiness", or a
                      full service name); exit 0 when SERVING, 1 otherwise
   ready              armature.v1.ArmInfo/GetReadiness with every named check; exit 0 when ready
   capabilities       armature.v1.ArmInfo/GetCapabilities
   plan GOAL [--constraint=TEXT ...]
-                     armature.v1.PlannerArm/Plan: a readable plan (--constraint may repeat)
-  scene PROMPT       armature.v1.PlannerArm/PlanScene: a readable scene plan
+                     armature.v1.PlannerArm/Plan (planner arm, 127.0.0.1:50052): a readable plan
+  scene PROMPT       armature.v1.PlannerArm/PlanScene (planner arm): a readable scene plan
   manifest FILE [--duration=SECONDS] [--aspect_ratio=16:9] [--platform=P] [--language=L] [--tone=T]
-                     armature.v1.ManifestService/BuildManifest on a treatment file ("-" = stdin):
-                     scenes, narration and the job DAG
+                     armature.v1.ManifestService/BuildManifest (manifest service, 127.0.0.1:50053)
+                     on a treatment file ("-" = stdin): scenes, narration and the job DAG
 
-Exit codes: 0 success, 1 not serving / not ready, 2 usage or call error.)";
+Task commands (armature.v1.Orchestrator, default target 127.0.0.1:50051):
+  submit TEXT [--kind=goal|scene|production] [--constraint=C ...] [--context=KEY=VALUE ...]
+              [--idempotency_key=K] [--deadline_seconds=N] [--wait] [--file=PATH]
+                     SubmitTask. TEXT is the goal, scene prompt or treatment; for production it
+                     may be @FILE ("@-" = stdin), or give --file=PATH instead of TEXT (any kind).
+                     Prints the task id and status ("deduplicated" when the idempotency key
+                     matched an existing task). With --wait, prints the finished task: the plan
+                     (goal), the scene plan (scene) or the manifest and job DAG (production), or
+                     the error's stage, code and reason
+  get ID             GetTask: status, stage, attempts, last error, error, timestamps and result
+  watch ID           WatchTask: one line per event as it arrives ("#3 PLANNING stage=plan  ..."),
+                     then the result at the terminal state (--json: one JSON object per line)
+  list [--status=S] [--kind=K] [--page_size=N] [--page_token=T] [--all]
+                     ListTasks, newest first: id, kind, status, stage, created, text; prints the
+                     next page token when there is one; --all walks every page
+  cancel ID [--reason=R]
+                     CancelTask
+  manifest-of ID     GetManifest of a production task, printed like manifest (alias get-manifest)
 
-// Exit codes.
-constexpr int kOk = 0;
-constexpr int kNegative = 1;
-constexpr int kError = 2;
+--json prints each response message as JSON instead of text.
 
-struct Context {
-  std::shared_ptr<grpc::Channel> channel;
-  std::string target;
-  bool json = false;
-  int timeout_seconds = 10;
+Exit codes:
+  0  success (submit --wait, watch: the task SUCCEEDED)
+  1  not serving / not ready; task commands: the call failed (its gRPC code and message are
+     printed) or the awaited task ended FAILED or CANCELLED
+  2  usage error (unknown command, flag or kind, missing argument); arm commands: the call failed)";
 
-  void Prepare(grpc::ClientContext* ctx) const {
-    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(timeout_seconds));
-  }
+// Flags every command takes.
+const std::set<std::string> kGlobalFlags = {"target", "json", "timeout_seconds"};
+// Flags that may repeat; ParseArgs collects their values.
+const std::set<std::string> kRepeatableFlags = {"constraint", "context"};
+// Only flags declared in this directory are armctl's (libraries may link in others).
+const std::string kFlagFiles = "tools/armctl/";
+
+struct Command {
+  Handler handler;
+  // Target when --target is not given.
+  std::string default_target;
+  // Command-specific flags it takes (besides kGlobalFlags).
+  std::set<std::string> flags;
 };
 
-int CallFailed(const Context& c, std::string_view what, const grpc::Status& status) {
-  std::cerr << "armctl: " << what << " on " << c.target
-            << " failed: " << armature::runtime::StatusCodeName(status.error_code()) << ": "
-            << status.error_message() << "\n";
-  return kError;
+const std::map<std::string, Command>& Commands() {
+  static const auto* commands = [] {
+    const std::string orchestrator = "127.0.0.1:50051";
+    const Command manifest_of{GetManifestCommand, orchestrator, {}};
+    return new std::map<std::string, Command>{
+        {"health", {HealthCommand, orchestrator, {}}},
+        {"ready", {ReadyCommand, orchestrator, {}}},
+        {"capabilities", {CapabilitiesCommand, orchestrator, {}}},
+        {"plan", {PlanCommand, "127.0.0.1:50052", {"constraint"}}},
+        {"scene", {SceneCommand, "127.0.0.1:50052", {}}},
+        {"manifest",
+         {ManifestCommand,
+          "127.0.0.1:50053",
+          {"duration", "aspect_ratio", "platform", "language", "tone"}}},
+        {"submit",
+         {SubmitCommand,
+          orchestrator,
+          {"kind", "constraint", "context", "idempotency_key", "deadline_seconds", "wait",
+           "file"}}},
+        {"get", {GetCommand, orchestrator, {}}},
+        {"watch", {WatchCommand, orchestrator, {}}},
+        {"list", {ListCommand, orchestrator, {"status", "kind", "page_size", "page_token", "all"}}},
+        {"cancel", {CancelCommand, orchestrator, {"reason"}}},
+        {"manifest-of", manifest_of},
+        {"get-manifest", manifest_of},
+    };
+  }();
+  return *commands;
 }
 
-void PrintJson(const google::protobuf::Message& message) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  options.always_print_primitive_fields = true;
-  options.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
-  std::cout << out;
-  if (!out.empty() && out.back() != '\n') std::cout << "\n";
-}
-
-int Health(const Context& c, const std::vector<std::string>& args) {
-  if (args.size() > 1) {
-    std::cerr << "armctl: health takes at most one argument (the service name)\n";
-    return kError;
+// Reads the command-specific flags; fails on a malformed --context.
+absl::StatusOr<CommandOptions> ReadOptions(const ParsedArgs& parsed) {
+  CommandOptions o;
+  if (auto it = parsed.repeated.find("constraint"); it != parsed.repeated.end()) {
+    o.constraints = it->second;
   }
-  auto stub = grpc::health::v1::Health::NewStub(c.channel);
-  grpc::ClientContext ctx;
-  c.Prepare(&ctx);
-  grpc::health::v1::HealthCheckRequest req;
-  req.set_service(args.empty() ? "" : args[0]);
-  grpc::health::v1::HealthCheckResponse resp;
-  const grpc::Status status = stub->Check(&ctx, req, &resp);
-  if (!status.ok()) return CallFailed(c, "Health/Check", status);
-  const bool serving = resp.status() == grpc::health::v1::HealthCheckResponse::SERVING;
-  if (c.json) {
-    PrintJson(resp);
-  } else {
-    std::cout << absl::StrFormat(
-        "%s: %s (service \"%s\")\n", c.target,
-        grpc::health::v1::HealthCheckResponse::ServingStatus_Name(resp.status()), req.service());
-  }
-  return serving ? kOk : kNegative;
-}
-
-int Ready(const Context& c, const std::vector<std::string>& args) {
-  if (!args.empty()) {
-    std::cerr << "armctl: ready takes no arguments\n";
-    return kError;
-  }
-  auto stub = armature::v1::ArmInfo::NewStub(c.channel);
-  grpc::ClientContext ctx;
-  c.Prepare(&ctx);
-  armature::v1::GetReadinessResponse resp;
-  const grpc::Status status = stub->GetReadiness(&ctx, {}, &resp);
-  if (!status.ok()) return CallFailed(c, "ArmInfo/GetReadiness", status);
-  if (c.json) {
-    PrintJson(resp);
-  } else {
-    std::cout << c.target << ": " << (resp.ready() ? "ready" : "NOT READY") << "\n";
-    size_t width = 0;
-    for (const auto& check : resp.checks()) width = std::max(width, check.name().size());
-    for (const auto& check : resp.checks()) {
-      std::cout << absl::StrFormat("  %-4s %-*s  %s%s\n", check.ok() ? "ok" : "FAIL",
-                                   static_cast<int>(width), check.name(), check.detail(),
-                                   check.critical() ? "" : " (informational)");
-    }
-  }
-  return resp.ready() ? kOk : kNegative;
-}
-
-std::string_view BackendStateName(armature::v1::BackendState state) {
-  switch (state) {
-    case armature::v1::BACKEND_STATE_AVAILABLE:
-      return "available";
-    case armature::v1::BACKEND_STATE_DEGRADED:
-      return "degraded";
-    case armature::v1::BACKEND_STATE_UNAVAILABLE:
-      return "unavailable";
-    default:
-      return "unknown";
-  }
-}
-
-int Capabilities(const Context& c, const std::vector<std::string>& args) {
-  if (!args.empty()) {
-    std::cerr << "armctl: capabilities takes no arguments\n";
-    return kError;
-  }
-  auto stub = armature::v1::ArmInfo::NewStub(c.channel);
-  grpc::ClientContext ctx;
-  c.Prepare(&ctx);
-  armature::v1::GetCapabilitiesResponse resp;
-  const grpc::Status status = stub->GetCapabilities(&ctx, {}, &resp);
-  if (!status.ok()) return CallFailed(c, "ArmInfo/GetCapabilities", status);
-  if (c.json) {
-    PrintJson(resp);
-    return kOk;
-  }
-  std::cout << absl::StrFormat("arm:           %s (version %s) at %s\n", resp.arm_id(),
-                               resp.version(), c.target);
-  std::cout << absl::StrFormat("cost tier:     %d\n", resp.cost_tier());
-  std::cout << "capabilities:  "
-            << (resp.capabilities().empty() ? "(none)" : absl::StrJoin(resp.capabilities(), ", "))
-            << "\n";
-  std::cout << "services:      " << absl::StrJoin(resp.services(), ", ") << "\n";
-  std::cout << absl::StrFormat("observed:      %.1f%% success, %.2f ms mean latency\n",
-                               resp.success_rate() * 100.0, resp.observed_latency_ms());
-  if (!resp.backends().empty()) {
-    std::cout << "backends:\n";
-    for (const auto& b : resp.backends()) {
-      std::cout << absl::StrFormat("  %-28s %-10s %-11s %6d calls %6.1f%% ok %8.2f ms  %s\n",
-                                   b.name(), b.kind(), BackendStateName(b.state()), b.calls_total(),
-                                   b.success_rate() * 100.0, b.observed_latency_ms(), b.detail());
-    }
-  }
-  return kOk;
-}
-
-std::string Minutes(int64_t seconds) {
-  if (seconds < 60) return absl::StrFormat("%ds", seconds);
-  if (seconds < 3600) return absl::StrFormat("%dm%02ds", seconds / 60, seconds % 60);
-  return absl::StrFormat("%dh%02dm", seconds / 3600, (seconds % 3600) / 60);
-}
-
-// Constraints given as --constraint=TEXT or --constraint TEXT (repeatable); taken out of argv
-// before flag parsing because Abseil flags do not repeat.
-std::vector<std::string> TakeConstraints(int* argc, char** argv) {
-  std::vector<std::string> out;
-  int w = 1;
-  for (int r = 1; r < *argc; ++r) {
-    std::string_view a = argv[r];
-    if (a.rfind("--constraint=", 0) == 0) {
-      out.emplace_back(a.substr(13));
-    } else if (a == "--constraint" && r + 1 < *argc) {
-      out.emplace_back(argv[++r]);
-    } else {
-      argv[w++] = argv[r];
-    }
-  }
-  *argc = w;
-  return out;
-}
-
-std::vector<std::string>& Constraints() {
-  static std::vector<std::string> constraints;
-  return constraints;
-}
-
-int PlanCommand(const Context& c, const std::vector<std::string>& args) {
-  if (args.size() != 1) {
-    std::cerr << "armctl: plan takes exactly one argument, the goal (quote it)\n";
-    return kError;
-  }
-  auto stub = armature::v1::PlannerArm::NewStub(c.channel);
-  grpc::ClientContext ctx;
-  c.Prepare(&ctx);
-  armature::v1::PlanRequest req;
-  req.set_goal(args[0]);
-  for (const auto& k : Constraints()) req.add_constraints(k);
-  armature::v1::PlanResponse resp;
-  const grpc::Status status = stub->Plan(&ctx, req, &resp);
-  if (!status.ok()) return CallFailed(c, "PlannerArm/Plan", status);
-  if (c.json) {
-    PrintJson(resp);
-    return kOk;
-  }
-  const auto& p = resp.plan();
-  std::cout << "Plan for: " << req.goal() << "\n";
-  std::cout << absl::StrFormat(
-      "backend %s%s, %d steps, critical path %s, confidence %.2f, complexity %.2f\n\n", p.backend(),
-      resp.cached() ? " (cached)" : "", p.subtasks_size(),
-      Minutes(p.total_estimated_duration_seconds()), p.confidence(), p.complexity_score());
-  for (const auto& s : p.subtasks()) {
-    std::vector<std::string> deps;
-    for (int d : s.depends_on()) deps.push_back(std::to_string(d));
-    std::cout << absl::StrFormat("%2d. [%s] %s\n", s.step(), s.required_arm(), s.action());
-    std::cout << absl::StrFormat("      after: %s   cost tier %d   ~%s\n",
-                                 deps.empty() ? "(start)" : absl::StrJoin(deps, ", "),
-                                 s.estimated_cost_tier(), Minutes(s.estimated_duration_seconds()));
-    for (const auto& a : s.acceptance_criteria()) std::cout << "      - " << a << "\n";
-  }
-  std::cout << "\nRationale: " << p.rationale() << "\n";
-  for (const auto& w : p.warnings()) std::cout << "warning: " << w << "\n";
-  return kOk;
-}
-
-int SceneCommand(const Context& c, const std::vector<std::string>& args) {
-  if (args.size() != 1) {
-    std::cerr << "armctl: scene takes exactly one argument, the prompt (quote it)\n";
-    return kError;
-  }
-  auto stub = armature::v1::PlannerArm::NewStub(c.channel);
-  grpc::ClientContext ctx;
-  c.Prepare(&ctx);
-  armature::v1::PlanSceneRequest req;
-  req.set_prompt(args[0]);
-  armature::v1::PlanSceneResponse resp;
-  const grpc::Status status = stub->PlanScene(&ctx, req, &resp);
-  if (!status.ok()) return CallFailed(c, "PlannerArm/PlanScene", status);
-  if (c.json) {
-    PrintJson(resp);
-    return kOk;
-  }
-  const auto& s = resp.scene();
-  std::cout << absl::StrFormat("environment: %s, %s, %s\n", s.environment().theme(),
-                               s.environment().weather(), s.environment().time_of_day());
-  for (const auto& o : s.objects()) {
-    std::cout << absl::StrFormat(
-        "object:      %d x %s%s\n", o.count(), o.type(),
-        o.tags().empty() ? "" : " (" + absl::StrJoin(o.tags(), ", ") + ")");
-  }
-  for (const auto& ch : s.characters()) {
-    std::cout << absl::StrFormat("character:   %s, %s\n", ch.rig(), ch.motion());
-  }
-  std::cout << absl::StrFormat("camera:      %s for %.1fs\n", s.camera().path(),
-                               s.camera().duration_seconds());
-  std::cout << absl::StrFormat(
-      "audio:       music %s; sfx %s\n", s.audio().music(),
-      s.audio().sfx().empty() ? "(none)" : absl::StrJoin(s.audio().sfx(), ", "));
-  std::cout << "backend:     " << s.backend() << "\n";
-  for (const auto& w : s.warnings()) std::cout << "warning: " << w << "\n";
-  return kOk;
-}
-
-int ManifestCommand(const Context& c, const std::vector<std::string>& args) {
-  if (args.size() != 1) {
-    std::cerr << "armctl: manifest takes exactly one argument, the treatment file (- for stdin)\n";
-    return kError;
-  }
-  std::stringstream text;
-  if (args[0] == "-") {
-    text << std::cin.rdbuf();
-  } else {
-    std::ifstream in(args[0]);
-    if (!in) {
-      std::cerr << "armctl: cannot read treatment file \"" << args[0] << "\"\n";
-      return kError;
-    }
-    text << in.rdbuf();
-  }
-  armature::v1::BuildManifestRequest req;
-  req.set_treatment(text.str());
-  auto* hints = req.mutable_hints();
-  hints->set_duration_seconds(absl::GetFlag(FLAGS_duration));
-  hints->set_aspect_ratio(absl::GetFlag(FLAGS_aspect_ratio));
-  hints->set_platform(absl::GetFlag(FLAGS_platform));
-  hints->set_language(absl::GetFlag(FLAGS_language));
-  hints->set_tone(absl::GetFlag(FLAGS_tone));
-  auto stub = armature::v1::ManifestService::NewStub(c.channel);
-  grpc::ClientContext ctx;
-  c.Prepare(&ctx);
-  armature::v1::BuildManifestResponse resp;
-  const grpc::Status status = stub->BuildManifest(&ctx, req, &resp);
-  if (!status.ok()) return CallFailed(c, "ManifestService/BuildManifest", status);
-  if (c.json) {
-    PrintJson(resp);
-    return kOk;
-  }
-  const auto& m = resp.manifest();
-  const auto& md = m.metadata();
-  std::cout << absl::StrFormat(
-      "Manifest %s%s: %.1fs, %s, %s, %s, %s%s%s\n", m.id(),
-      md.title().empty() ? "" : " \"" + md.title() + "\"", md.duration_seconds(), md.aspect_ratio(),
-      md.platform(), md.language(), md.profile(), resp.used_llm() ? ", LLM-extracted" : "",
-      resp.used_repair() ? ", repaired" : "");
-  std::cout << "\nScenes:\n";
-  for (const auto& s : m.scenes()) {
-    std::cout << absl::StrFormat("  %-4s %6.1fs-%6.1fs  %-15s %s\n", s.id(), s.start_at_seconds(),
-                                 s.start_at_seconds() + s.duration_seconds(), s.purpose(),
-                                 s.title());
-    if (!s.narration().empty()) std::cout << "       narration: " << s.narration() << "\n";
-    for (const auto& v : s.visuals()) {
-      std::cout << absl::StrFormat("       visual: %s %s: %s\n", v.type(), v.asset_id(),
-                                   v.prompt());
-    }
-    for (const auto& t : s.on_screen_text()) std::cout << "       on screen: " << t << "\n";
-    if (s.has_chart()) {
-      std::vector<std::string> points;
-      for (const auto& p : s.chart().points()) {
-        points.push_back(absl::StrFormat("%s=%g", p.label(), p.value()));
+  if (auto it = parsed.repeated.find("context"); it != parsed.repeated.end()) {
+    for (const std::string& pair : it->second) {
+      const size_t eq = pair.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--context: want KEY=VALUE, got \"", pair, "\""));
       }
-      std::cout << "       chart: " << s.chart().kind() << " " << absl::StrJoin(points, ", ")
-                << "\n";
+      o.context[pair.substr(0, eq)] = pair.substr(eq + 1);
     }
-    for (const auto& n : s.notes()) std::cout << "       note: " << n << "\n";
   }
-  std::cout << "\nJobs (DAG):\n";
-  for (const auto& j : resp.jobs()) {
-    std::cout << absl::StrFormat(
-        "  %-28s %-15s priority %-2d %-18s after: %s\n", j.id(),
-        armature::v1::JobType_Name(j.type()), j.priority(), j.provider(),
-        j.depends_on().empty() ? "(start)" : absl::StrJoin(j.depends_on(), ", "));
+  o.duration_seconds = absl::GetFlag(FLAGS_duration);
+  o.aspect_ratio = absl::GetFlag(FLAGS_aspect_ratio);
+  o.platform = absl::GetFlag(FLAGS_platform);
+  o.language = absl::GetFlag(FLAGS_language);
+  o.tone = absl::GetFlag(FLAGS_tone);
+  o.kind = absl::GetFlag(FLAGS_kind);
+  o.idempotency_key = absl::GetFlag(FLAGS_idempotency_key);
+  o.deadline_seconds = absl::GetFlag(FLAGS_deadline_seconds);
+  o.wait = absl::GetFlag(FLAGS_wait);
+  o.file = absl::GetFlag(FLAGS_file);
+  o.status = absl::GetFlag(FLAGS_status);
+  o.page_size = absl::GetFlag(FLAGS_page_size);
+  o.page_token = absl::GetFlag(FLAGS_page_token);
+  o.all = absl::GetFlag(FLAGS_all);
+  o.reason = absl::GetFlag(FLAGS_reason);
+  return o;
+}
+
+int Run(int argc, char** argv) {
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(argc, argv, kRepeatableFlags, kFlagFiles);
+  if (!parsed.ok()) {
+    return UsageError(absl::StrCat(parsed.status().message(), " (see armctl --help)"));
   }
-  for (const auto& w : resp.warnings()) std::cout << "warning: " << w << "\n";
-  std::cout << absl::StrFormat("\n(processed in %.2f ms)\n", resp.processing_time_ms());
-  return kOk;
+  if (parsed->help) {
+    std::cout << kUsageText << "\n\nFlags:\n" << FlagsHelp(kFlagFiles);
+    return kOk;
+  }
+  if (parsed->positional.empty()) {
+    std::cerr << kUsageText << "\n";
+    return kUsage;
+  }
+  const std::string& name = parsed->positional[0];
+  const auto it = Commands().find(name);
+  if (it == Commands().end()) {
+    std::cerr << "armctl: unknown command \"" << name << "\"\n\n" << kUsageText << "\n";
+    return kUsage;
+  }
+  const Command& command = it->second;
+  for (const std::string& flag : parsed->given) {
+    if (kGlobalFlags.count(flag) == 0 && command.flags.count(flag) == 0) {
+      return UsageError(
+          absl::StrCat("--", flag, " does not apply to ", name, " (see armctl --help)"));
+    }
+  }
+  absl::StatusOr<CommandOptions> options = ReadOptions(*parsed);
+  if (!options.ok()) return UsageError(std::string(options.status().message()));
+
+  Context c;
+  c.options = *std::move(options);
+  c.target = absl::GetFlag(FLAGS_target);
+  if (c.target.empty()) c.target = command.default_target;
+  c.json = absl::GetFlag(FLAGS_json);
+  c.timeout_seconds = absl::GetFlag(FLAGS_timeout_seconds);
+  c.timeout_given = parsed->given.count("timeout_seconds") > 0;
+  if (c.timeout_seconds < 1) return UsageError("--timeout_seconds: must be >= 1");
+  c.channel = grpc::CreateChannel(c.target, grpc::InsecureChannelCredentials());
+  const std::vector<std::string> args(parsed->positional.begin() + 1, parsed->positional.end());
+  return command.handler(c, args);
 }
 
 }  // namespace
+}  // namespace armature::armctl
 
-int main(int argc, char** argv) {
-  absl::FlagsUsageConfig config;
-  config.contains_help_flags = [](absl::string_view f) { return !absl::StrContains(f, "absl/"); };
-  config.contains_helpshort_flags = config.contains_help_flags;
-  absl::SetFlagsUsageConfig(config);
-  absl::SetProgramUsageMessage(kUsage);
-  Constraints() = TakeConstraints(&argc, argv);
-  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
-  if (positional.size() < 2) {
-    std::cerr << kUsage << "\n";
-    return kError;
-  }
-  const std::string command = positional[1];
-  const std::vector<std::string> args(positional.begin() + 2, positional.end());
-
-  using Handler = int (*)(const Context&, const std::vector<std::string>&);
-  const std::map<std::string, Handler> commands = {
-      {"health", Health},    {"ready", Ready},        {"capabilities", Capabilities},
-      {"plan", PlanCommand}, {"scene", SceneCommand}, {"manifest", ManifestCommand}};
-  auto it = commands.find(command);
-  if (it == commands.end()) {
-    std::cerr << "armctl: unknown command \"" << command << "\"\n\n" << kUsage << "\n";
-    return kError;
-  }
-  Context c;
-  c.target = absl::GetFlag(FLAGS_target);
-  if (c.target.empty()) {
-    c.target = command == "plan" || command == "scene" ? "127.0.0.1:50052"
-               : command == "manifest"                 ? "127.0.0.1:50053"
-                                                       : "127.0.0.1:50051";
-  }
-  c.json = absl::GetFlag(FLAGS_json);
-  c.timeout_seconds = absl::GetFlag(FLAGS_timeout_seconds);
-  if (c.timeout_seconds < 1) {
-    std::cerr << "armctl: timeout_seconds: must be >= 1\n";
-    return kError;
-  }
-  c.channel = grpc::CreateChannel(c.target, grpc::InsecureChannelCredentials());
-  return it->second(c, args);
-}
+int main(int argc, char** argv) { return armature::armctl::Run(argc, argv); }
