@@ -52,18 +52,34 @@ start manifest services/manifest/armature-manifest \
   --listen=127.0.0.1:50053 --metrics_listen=127.0.0.1:9093
 start orchestrator services/orchestrator/armature-orchestrator \
   --listen=127.0.0.1:50051 --metrics_listen=127.0.0.1:9091 \
-  --planner_target=127.0.0.1:50052 --manifest_target=127.0.0.1:50053
+  --planner_target=127.0.0.1:50052 --manifest_target=127.0.0.1:50053 \
+  --store="sqlite://$run/armature.db"
+
+armctl=$build/tools/armctl/armctl
+echo
+echo "A first task through the whole mesh (armctl submit --wait):"
+echo
+"$armctl" submit --wait --target=127.0.0.1:50051 \
+  "Write a Python script that fetches the weather forecast, then chart the week's temperatures" ||
+  echo "(the demo task did not succeed; see $run/orchestrator.log)" >&2
 
 cat <<EOT
 
 Try it (in another terminal):
-  $build/tools/armctl/armctl ready --target=127.0.0.1:50051
-  $build/tools/armctl/armctl capabilities --target=127.0.0.1:50052
+  $armctl submit --wait "Refactor the billing module and add tests"
+  $armctl submit --kind scene --wait "misty cyberpunk alley at night; light rain; orbit camera"
+  $armctl submit --kind production --wait @docs/examples/treatment.md
+  $armctl list
+  $armctl watch TASK_ID
+  $armctl ready --target=127.0.0.1:50051
+  $armctl capabilities --target=127.0.0.1:50052
+  $armctl plan "Set up CI for the repo" --target=127.0.0.1:50052
   node_modules/.bin/buf curl --protocol grpc --http2-prior-knowledge --list-services http://127.0.0.1:50051
   node_modules/.bin/buf curl --protocol grpc --http2-prior-knowledge -d '{"service":"readiness"}' http://127.0.0.1:50051/grpc.health.v1.Health/Check
+  node_modules/.bin/buf curl --protocol grpc --http2-prior-knowledge -d '{"kind":"GOAL","text":"Plan a data migration","wait":true}' http://127.0.0.1:50051/armature.v1.Orchestrator/SubmitTask
   curl -s http://127.0.0.1:9091/metrics | grep armature_
 
-Logs: $run/*.log. Press Ctrl-C to stop all services.
+Tasks are kept in $run/armature.db. Logs: $run/*.log. Press Ctrl-C to stop all services.
 EOT
 wait -n "${pids[@]}" || true
 echo "A service exited on its own; see $run/*.log" >&2

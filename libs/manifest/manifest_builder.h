@@ -21,8 +21,10 @@ struct BuildResult {
   std::vector<std::string> warnings;
   // A repair (deterministic, LLM or fallback) was needed.
   bool used_repair = false;
-  // An LLM produced or repaired the manifest (false until the lead wires extraction).
+  // An LLM produced (extraction) or repaired (the repair loop's LLM step) the manifest.
   bool used_llm = false;
+  // The scenes came from an LLM extraction rather than the deterministic parser.
+  bool llm_extracted = false;
   // Number of repairs per kind (kRepair* in repair.h), for metrics.
   std::map<std::string, int> repairs_by_kind;
   // The minimal fallback manifest was returned.

@@ -511,13 +511,20 @@ RepairOutcome RepairManifest(ProductionManifest manifest, std::vector<Job> jobs,
       if (left.empty() && (!had_jobs || !candidate->jobs.empty())) {
         ++out.repairs[std::string(kRepairLlm)];
         out.used_llm = true;
-        out.warnings.push_back("repaired the manifest with the LLM repair step");
+        out.warnings.push_back(
+            candidate->source.empty()
+                ? std::string("repaired the manifest with the LLM repair step")
+                : absl::StrCat("repaired the manifest with the LLM repair step (",
+                               candidate->source, ")"));
+        for (std::string& w : candidate->warnings) out.warnings.push_back(std::move(w));
         out.manifest = std::move(candidate->manifest);
         out.jobs = std::move(candidate->jobs);
         return out;
       }
       out.warnings.push_back(
-          absl::StrCat("the LLM repair step's manifest is still invalid: ", Summarise(left)));
+          left.empty()
+              ? std::string("the LLM repair step's manifest came without its jobs")
+              : absl::StrCat("the LLM repair step's manifest is still invalid: ", Summarise(left)));
     } else {
       out.warnings.push_back(
           absl::StrCat("the LLM repair step failed: ",

@@ -33,6 +33,11 @@ inline constexpr std::string_view kRepairFallback = "fallback";  // minimal fall
 struct RepairCandidate {
   armature::v1::ProductionManifest manifest;
   std::vector<armature::v1::Job> jobs;
+  // Who proposed it (e.g. the LLM provider "openai:gpt-4o-mini"); named in the warning.
+  std::string source;
+  // Notes for a person (e.g. providers skipped before one answered), added to the outcome's
+  // warnings when the candidate is used.
+  std::vector<std::string> warnings;
 };
 
 // Optional LLM repair: given the manifest, its jobs and the violations the deterministic repairs

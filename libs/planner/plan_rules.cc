@@ -271,9 +271,85 @@ std::vector<std::string> ValidatePlanForRequest(const v1::Plan& plan,
   return problems;
 }
 
-absl::StatusOr<std::vector<std::string>> RepairPlan(v1::Plan* plan, const ArmRegistry& registry,
-                                                    const v1::PlanRequest& request,
-                                                    const PlanRules& rules) {
+absl::string_view RepairKindName(RepairKind kind) {
+  switch (kind) {
+    case RepairKind::kRenumberSteps:
+      return "renumber_steps";
+    case RepairKind::kDropMissingDependency:
+      return "drop_missing_dependency";
+    case RepairKind::kDropSelfDependency:
+      return "drop_self_dependency";
+    case RepairKind::kDropForwardDependency:
+      return "drop_forward_dependency";
+    case RepairKind::kDropDuplicateDependency:
+      return "drop_duplicate_dependency";
+    case RepairKind::kMapArm:
+      return "map_arm";
+    case RepairKind::kAssignArm:
+      return "assign_arm";
+    case RepairKind::kFillAction:
+      return "fill_action";
+    case RepairKind::kTruncateAction:
+      return "truncate_action";
+    case RepairKind::kFillCostTier:
+      return "fill_cost_tier";
+    case RepairKind::kClampCostTier:
+      return "clamp_cost_tier";
+    case RepairKind::kFillDuration:
+      return "fill_duration";
+    case RepairKind::kClampDuration:
+      return "clamp_duration";
+    case RepairKind::kDropCriteria:
+      return "drop_criteria";
+    case RepairKind::kTrimCriteria:
+      return "trim_criteria";
+    case RepairKind::kFillCriteria:
+      return "fill_criteria";
+    case RepairKind::kAddGuardianStep:
+      return "add_guardian_step";
+    case RepairKind::kMergeExcessSteps:
+      return "merge_excess_steps";
+    case RepairKind::kPadSteps:
+      return "pad_steps";
+    case RepairKind::kExtendVerificationDependencies:
+      return "extend_verification_dependencies";
+    case RepairKind::kAddVerificationStep:
+      return "add_verification_step";
+    case RepairKind::kFitTimeLimit:
+      return "fit_time_limit";
+    case RepairKind::kRecomputeTotal:
+      return "recompute_total";
+    case RepairKind::kRecomputeConfidence:
+      return "recompute_confidence";
+    case RepairKind::kRecomputeComplexity:
+      return "recompute_complexity";
+    case RepairKind::kFillRationale:
+      return "fill_rationale";
+  }
+  return "unknown";
+}
+
+const std::vector<RepairKind>& AllRepairKinds() {
+  static const auto* kinds = [] {
+    auto* out = new std::vector<RepairKind>;
+    for (int k = 0; k <= static_cast<int>(RepairKind::kFillRationale); ++k) {
+      out->push_back(static_cast<RepairKind>(k));
+    }
+    return out;
+  }();
+  return *kinds;
+}
+
+std::vector<std::string> RepairWarnings(const std::vector<PlanRepair>& repairs) {
+  std::vector<std::string> out;
+  out.reserve(repairs.size());
+  for (const PlanRepair& r : repairs) out.push_back(r.warning);
+  return out;
+}
+
+absl::StatusOr<std::vector<PlanRepair>> RepairPlan(v1::Plan* plan, const ArmRegistry& registry,
+                                                   const v1::PlanRequest& request,
+                                                   const PlanRules& rules) {
   const bool any_action = std::any_of(
       plan->subtasks().begin(), plan->subtasks().end(),
       [](const v1::SubTask& t) { return !absl::StripAsciiWhitespace(t.action()).empty(); });
@@ -283,7 +359,10 @@ absl::StatusOr<std::vector<std::string>> RepairPlan(v1::Plan* plan, const ArmReg
         "one subtask with an action)");
   }
   const GoalAnalysis analysis = AnalyzeGoal(request);
-  std::vector<std::string> warnings;
+  std::vector<PlanRepair> repairs;
+  const auto add = [&repairs](RepairKind kind, std::string warning) {
+    repairs.push_back(PlanRepair{kind, std::move(warning)});
+  };
   std::vector<StepDraft> drafts = DraftsFromPlan(*plan);
   const int n = static_cast<int>(drafts.size());
 
@@ -303,7 +382,7 @@ absl::StatusOr<std::vector<std::string>> RepairPlan(v1::Plan* plan, const ArmReg
     for (int i = 0; i < n; ++i) index_of[i + 1] = i;  // dependencies count positions
   }
   if (!in_order) {
-    warnings.push_back(
+    add(RepairKind::kRenumberSteps,
         absl::StrFormat("renumbered steps 1..%d (were %s)", n, absl::StrJoin(old_numbers, ", ")));
   }
 
@@ -316,16 +395,18 @@ absl::StatusOr<std::vector<std::string>> RepairPlan(v1::Plan* plan, const ArmReg
     for (int old_ref : plan->subtasks(i).depends_on()) {
       auto it = index_of.find(old_ref);
       if (it == index_of.end()) {
-        warnings.push_back(
+        add(RepairKind::kDropMissingDependency,
             absl::StrFormat("%s: dropped dependency on missing step %d", at, old_ref));
       } else if (it->second == i) {
-        warnings.push_back(absl::StrFormat("%s: dropped dependency on itself", at));
+        add(RepairKind::kDropSelfDependency,
+            absl::StrFormat("%s: dropped dependency on itself", at));
       } else if (it->second > i) {
-        warnings.push_back(absl::StrFormat(
-            "%s: dropped dependency on later step %d (dependencies must point backwards)", at,
-            it->second + 1));
+        add(RepairKind::kDropForwardDependency,
+            absl::StrFormat(
+                "%s: dropped dependency on later step %d (dependencies must point backwards)", at,
+                it->second + 1));
       } else if (std::find(kept.begin(), kept.end(), it->second) != kept.end()) {
-        warnings.push_back(
+        add(RepairKind::kDropDuplicateDependency,
             absl::StrFormat("%s: dropped duplicate dependency on step %d", at, it->second + 1));
       } else {
         kept.push_back(it->second);
@@ -342,25 +423,26 @@ absl::StatusOr<std::vector<std::string>> RepairPlan(v1::Plan* plan, const ArmReg
     if (registry.Find(arm) == nullptr) {
       const std::string resolved = registry.Resolve(arm);
       if (!resolved.empty()) {
-        warnings.push_back(
+        add(RepairKind::kMapArm,
             absl::StrFormat("%s: required_arm \"%s\" mapped to \"%s\"", at, written_arm, resolved));
         arm = resolved;
       } else {
         const WorkKind kind = action.empty() ? WorkKind::kUnknown : ClassifyAction(action);
         arm = std::string(ArmForKind(kind));
-        warnings.push_back(absl::StrFormat(
-            "%s: required_arm \"%s\" is not a registered arm; assigned \"%s\" from the action", at,
-            written_arm, arm));
+        add(RepairKind::kAssignArm,
+            absl::StrFormat(
+                "%s: required_arm \"%s\" is not a registered arm; assigned \"%s\" from the action",
+                at, written_arm, arm));
       }
     }
     d.arm = arm;
     if (action.empty()) {
       action = DefaultActionFor(arm, analysis);
-      warnings.push_back(
+      add(RepairKind::kFillAction,
           absl::StrFormat("%s: empty action filled with a default for the %s arm", at, arm));
     } else if (Utf8Length(action) > kMaxActionChars) {
       action = TruncateText(action, kMaxActionChars);
-      warnings.push_back(
+      add(RepairKind::kTruncateAction,
           absl::StrFormat("%s: action shortened to %d characters", at, kMaxActionChars));
     }
     d.action = action;
@@ -371,24 +453,27 @@ absl::StatusOr<std::vector<std::string>> RepairPlan(v1::Plan* plan, const ArmReg
     // Cost tier.
     if (d.cost_tier == 0) {
       d.cost_tier = spec.cost_tier;
-      warnings.push_back(absl::StrFormat(
-          "%s: missing estimated_cost_tier set to the %s arm's tier %d", at, arm, spec.cost_tier));
+      add(RepairKind::kFillCostTier,
+          absl::StrFormat("%s: missing estimated_cost_tier set to the %s arm's tier %d", at, arm,
+                          spec.cost_tier));
     } else if (d.cost_tier < 1 || d.cost_tier > 5) {
       const int clamped = std::min(5, std::max(1, d.cost_tier));
-      warnings.push_back(
+      add(RepairKind::kClampCostTier,
           absl::StrFormat("%s: estimated_cost_tier %d clamped to %d", at, d.cost_tier, clamped));
       d.cost_tier = clamped;
     }
     // Duration.
     if (d.duration_seconds < 1) {
       const int estimate = EstimateDurationSeconds(d.kind, spec, d.action);
-      warnings.push_back(absl::StrFormat(
-          "%s: estimated_duration_seconds %d replaced by the %s arm's estimate of %d s", at,
-          d.duration_seconds, arm, estimate));
+      add(RepairKind::kFillDuration,
+          absl::StrFormat(
+              "%s: estimated_duration_seconds %d replaced by the %s arm's estimate of %d s", at,
+              d.duration_seconds, arm, estimate));
       d.duration_seconds = estimate;
     } else if (d.duration_seconds > rules.max_step_duration_seconds) {
-      warnings.push_back(absl::StrFormat("%s: estimated_duration_seconds %d clamped to %d", at,
-                                         d.duration_seconds, rules.max_step_duration_seconds));
+      add(RepairKind::kClampDuration,
+          absl::StrFormat("%s: estimated_duration_seconds %d clamped to %d", at, d.duration_seconds,
+                          rules.max_step_duration_seconds));
       d.duration_seconds = rules.max_step_duration_seconds;
     }
     // Criteria.
@@ -404,20 +489,22 @@ absl::StatusOr<std::vector<std::string>> RepairPlan(v1::Plan* plan, const ArmReg
       criteria.push_back(std::move(trimmed));
     }
     if (dropped > 0) {
-      warnings.push_back(
+      add(RepairKind::kDropCriteria,
           absl::StrFormat("%s: dropped %d empty or duplicate acceptance criteria", at, dropped));
     }
     if (criteria.size() > kMaxCriteria) {
-      warnings.push_back(absl::StrFormat("%s: kept the first %d of %d acceptance criteria", at,
-                                         kMaxCriteria, criteria.size()));
+      add(RepairKind::kTrimCriteria,
+          absl::StrFormat("%s: kept the first %d of %d acceptance criteria", at, kMaxCriteria,
+                          criteria.size()));
       criteria.resize(kMaxCriteria);
     }
     if (criteria.empty()) {
       criteria = CriteriaFor(arm == kJudgeArm ? WorkKind::kValidate : d.kind, d.object, d.action,
                              analysis);
-      warnings.push_back(absl::StrFormat(
-          "%s: had no acceptance criteria; added %d default criteria for %s work", at,
-          criteria.size(), WorkKindName(arm == kJudgeArm ? WorkKind::kValidate : d.kind)));
+      add(RepairKind::kFillCriteria,
+          absl::StrFormat("%s: had no acceptance criteria; added %d default criteria for %s work",
+                          at, criteria.size(),
+                          WorkKindName(arm == kJudgeArm ? WorkKind::kValidate : d.kind)));
     }
     d.criteria = std::move(criteria);
   }
@@ -431,7 +518,7 @@ absl::StatusOr<std::vector<std::string>> RepairPlan(v1::Plan* plan, const ArmReg
   bool gate =
       analysis.sensitivity.any() && (drafts.empty() ? true : drafts.front().arm != kGuardianArm);
   auto gate_warning = [&]() {
-    warnings.push_back(
+    add(RepairKind::kAddGuardianStep,
         absl::StrFormat("added a guardian step first because the request involves %s",
                         JoinWithAnd(analysis.sensitivity.terms)));
   };
@@ -443,7 +530,7 @@ absl::StatusOr<std::vector<std::string>> RepairPlan(v1::Plan* plan, const ArmReg
   if (drafts.size() > max_work) {
     reshaped = true;
     for (const std::string& note : MergeToFit(&drafts, max_work)) {
-      warnings.push_back(
+      add(RepairKind::kMergeExcessSteps,
           absl::StrFormat("merged %s to stay within %d steps", note, rules.max_steps));
     }
   }
@@ -482,8 +569,9 @@ absl::StatusOr<std::vector<std::string>> RepairPlan(v1::Plan* plan, const ArmReg
       padded.push_back(std::move(d));
     }
     for (const HelperDraft& h : helpers) {
-      warnings.push_back(absl::StrFormat("added step \"%s\" so the plan has at least %d steps",
-                                         TruncateText(h.draft.action, 80), rules.min_steps));
+      add(RepairKind::kPadSteps,
+          absl::StrFormat("added step \"%s\" so the plan has at least %d steps",
+                          TruncateText(h.draft.action, 80), rules.min_steps));
     }
     drafts = std::move(padded);
     // A helper may now stand in front of a guardian step.
@@ -522,9 +610,10 @@ absl::StatusOr<std::vector<std::string>> RepairPlan(v1::Plan* plan, const ArmReg
       }
     }
     if (!added.empty() && !reshaped) {
-      warnings.push_back(absl::StrFormat(
-          "step %d: the verification step now also depends on step(s) %s so it runs last",
-          before_judge + 1, StepList(added)));
+      add(RepairKind::kExtendVerificationDependencies,
+          absl::StrFormat(
+              "step %d: the verification step now also depends on step(s) %s so it runs last",
+              before_judge + 1, StepList(added)));
     }
     judge.depends_on.assign(deps.begin(), deps.end());
     assembled.push_back(std::move(judge));
@@ -533,7 +622,7 @@ absl::StatusOr<std::vector<std::string>> RepairPlan(v1::Plan* plan, const ArmReg
         VerificationDraft(analysis, registry, static_cast<int>(before_judge), nullptr);
     judge.depends_on = sinks;
     assembled.push_back(std::move(judge));
-    warnings.push_back("added a final judge verification step");
+    add(RepairKind::kAddVerificationStep, "added a final judge verification step");
   }
 
   WriteDraftsToPlan(assembled, plan);
@@ -544,10 +633,11 @@ absl::StatusOr<std::vector<std::string>> RepairPlan(v1::Plan* plan, const ArmReg
     const int before = CriticalPathSeconds(*plan);
     const double factor = FitToTimeLimit(plan, limit);
     if (factor < 1.0) {
-      warnings.push_back(absl::StrFormat(
-          "scaled step durations by %.2f so the critical path (%d s -> %d s) fits the time limit "
-          "of %s",
-          factor, before, CriticalPathSeconds(*plan), FormatDuration(limit)));
+      add(RepairKind::kFitTimeLimit,
+          absl::StrFormat("scaled step durations by %.2f so the critical path (%d s -> %d s) fits "
+                          "the time limit "
+                          "of %s",
+                          factor, before, CriticalPathSeconds(*plan), FormatDuration(limit)));
     }
   }
 
@@ -555,18 +645,20 @@ absl::StatusOr<std::vector<std::string>> RepairPlan(v1::Plan* plan, const ArmReg
   const int critical = CriticalPathSeconds(*plan);
   if (plan->total_estimated_duration_seconds() != 0 &&
       plan->total_estimated_duration_seconds() != critical) {
-    warnings.push_back(
+    add(RepairKind::kRecomputeTotal,
         absl::StrFormat("total_estimated_duration_seconds %d replaced by the critical path of %d s",
                         plan->total_estimated_duration_seconds(), critical));
   }
   if (plan->confidence() < 0 || plan->confidence() > 1 || std::isnan(plan->confidence())) {
-    warnings.push_back(absl::StrFormat("confidence %g was outside 0-1; recomputed from the plan",
-                                       plan->confidence()));
+    add(RepairKind::kRecomputeConfidence,
+        absl::StrFormat("confidence %g was outside 0-1; recomputed from the plan",
+                        plan->confidence()));
   }
   if (plan->complexity_score() < 0 || plan->complexity_score() > 1 ||
       std::isnan(plan->complexity_score())) {
-    warnings.push_back(absl::StrFormat(
-        "complexity_score %g was outside 0-1; recomputed from the plan", plan->complexity_score()));
+    add(RepairKind::kRecomputeComplexity,
+        absl::StrFormat("complexity_score %g was outside 0-1; recomputed from the plan",
+                        plan->complexity_score()));
   }
   if (absl::StripAsciiWhitespace(plan->rationale()).empty()) {
     std::vector<std::string> arms;
@@ -578,11 +670,11 @@ absl::StatusOr<std::vector<std::string>> RepairPlan(v1::Plan* plan, const ArmReg
     plan->set_rationale(absl::StrFormat(
         "%d steps for \"%s\" using the %s arms; the last step verifies the result.",
         plan->subtasks_size(), TruncateText(analysis.summary, 80), JoinWithAnd(arms)));
-    warnings.push_back("rationale was empty; filled with a summary of the plan");
+    add(RepairKind::kFillRationale, "rationale was empty; filled with a summary of the plan");
   }
-  for (const std::string& w : warnings) plan->add_warnings(w);
+  for (const PlanRepair& r : repairs) plan->add_warnings(r.warning);
   ComputePlanMetrics(plan);
-  return warnings;
+  return repairs;
 }
 
 }  // namespace armature::planner

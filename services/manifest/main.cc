@@ -9,6 +9,7 @@
 #include "libs/runtime/logging.h"
 #include "libs/runtime/server.h"
 #include "libs/runtime/server_flags.h"
+#include "services/manifest/llm_repair.h"
 #include "services/manifest/manifest_core.h"
 #include "services/manifest/manifest_service.h"
 
@@ -16,10 +17,11 @@ ABSL_FLAG(std::string, manifest_config, "",
           "YAML parser/builder/job-provider settings (see config/manifest.yaml); empty = the "
           "built-in defaults, which equal config/manifest.yaml.");
 ABSL_FLAG(std::string, llm_config, "",
-          "YAML LLM provider chain for scene extraction (see config/llm.example.yaml); empty = "
-          "the deterministic parser only.");
+          "YAML LLM provider chain for scene extraction and manifest repair (see "
+          "config/llm.example.yaml); empty = the deterministic parser and repairs only.");
 ABSL_FLAG(std::string, prompts_dir, "config/prompts",
-          "Directory with manifest_extract.yaml (used with --llm_config).");
+          "Directory with manifest_extract.yaml and manifest_repair.yaml (used with "
+          "--llm_config).");
 ABSL_FLAG(int, llm_workers, 8,
           "Threads that run builds which may call an LLM (only with --llm_config).");
 
@@ -57,10 +59,9 @@ int main(int argc, char** argv) {
   if (const std::string path = absl::GetFlag(FLAGS_llm_config); !path.empty()) {
     absl::StatusOr<llm::LlmConfig> llm_config = llm::LoadLlmConfig(path);
     if (!llm_config.ok()) Fail(std::string(llm_config.status().message()));
-    auto prompt =
-        llm::LoadPromptTemplate(absl::GetFlag(FLAGS_prompts_dir) + "/manifest_extract.yaml",
-                                {"treatment", "hints", "duration_seconds"});
-    if (!prompt.ok()) Fail(std::string(prompt.status().message()));
+    absl::StatusOr<manifest_service::ManifestPrompts> prompts =
+        manifest_service::LoadManifestPrompts(absl::GetFlag(FLAGS_prompts_dir));
+    if (!prompts.ok()) Fail(std::string(prompts.status().message()));
     llm_metrics = std::make_unique<llm::LlmMetrics>(*llm_registry);
     llm::ChainDeps deps;
     deps.on_call = [m = llm_metrics.get()](const llm::CallRecord& r) { m->Record(r); };
@@ -68,7 +69,8 @@ int main(int argc, char** argv) {
     for (const auto& p : llm_config->providers) names.push_back(p.name);
     extraction = manifest_service::LlmExtraction{
         .chain = llm::BuildProviderChain(*llm_config, std::move(deps)),
-        .prompt = *std::move(prompt)};
+        .prompt = std::move(prompts->extract),
+        .repair_prompt = std::move(prompts->repair)};
     Log(LogLevel::kInfo, "llm_chain", {{"config", path}, {"providers", absl::StrJoin(names, ",")}});
   }
 

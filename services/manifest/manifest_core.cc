@@ -16,11 +16,17 @@ std::string FormatHints(const manifest::NormalizedHints& h) {
                       "\nprofile: ", h.profile, "\n");
 }
 
+manifest::LlmRepairHook RepairHook(const std::optional<LlmExtraction>& llm,
+                                   const manifest::ManifestConfig& config, Clock& clock) {
+  if (!llm || !llm->repair_prompt) return nullptr;
+  return MakeLlmRepairHook(*llm->chain, *llm->repair_prompt, config.jobs, llm->repair, clock);
+}
+
 }  // namespace
 
 ManifestCore::ManifestCore(manifest::ManifestConfig config, std::optional<LlmExtraction> llm,
                            Clock& clock)
-    : builder_(std::move(config)), llm_(std::move(llm)), clock_(clock) {}
+    : llm_(std::move(llm)), clock_(clock), builder_(config, RepairHook(llm_, config, clock_)) {}
 
 absl::StatusOr<manifest::BuildResult> ManifestCore::Build(const v1::BuildManifestRequest& request) {
   if (!llm_) return builder_.Build(request);
@@ -69,6 +75,7 @@ absl::StatusOr<manifest::BuildResult> ManifestCore::BuildWithLlm(
   warnings->push_back(absl::StrCat("scenes extracted by ", outcome->result.provider));
   manifest::BuildResult result = builder_.BuildFrom(outcome->value, hints);
   result.used_llm = true;
+  result.llm_extracted = true;
   return result;
 }
 

@@ -12,10 +12,13 @@
 #include "libs/llm/prompt_template.h"
 #include "libs/llm/provider_chain.h"
 #include "libs/manifest/manifest_builder.h"
+#include "services/manifest/llm_repair.h"
 
 namespace armature::manifest_service {
 
-// The optional LLM extraction step: a chain and its prompt (config/prompts/manifest_extract.yaml).
+// The optional LLM steps, sharing one chain: extraction with its prompt
+// (config/prompts/manifest_extract.yaml) and, with repair_prompt set, the repair loop's LLM
+// step (config/prompts/manifest_repair.yaml).
 struct LlmExtraction {
   std::unique_ptr<llm::ProviderChain> chain;
   llm::PromptTemplate prompt;
@@ -23,16 +26,23 @@ struct LlmExtraction {
   double temperature = 0.1;
   // Budget of one whole chain run, milliseconds.
   int64_t deadline_ms = 120000;
+  // The repair prompt; absent = no LLM repair (deterministic repairs, then the fallback).
+  std::optional<llm::PromptTemplate> repair_prompt;
+  LlmRepairOptions repair;
 };
 
 // ManifestCore builds manifests: the deterministic parser is the primary engine; with an LLM
 // chain configured, the treatment (URLs and secret-looking tokens stripped first, which is
 // reported in warnings) is extracted by the chain and the parser takes over when every
-// provider fails. Either way the builder validates and repairs. No gRPC here. Thread-safe.
+// provider fails. Either way the builder validates and repairs; with a repair prompt, a
+// manifest the deterministic repairs cannot fix goes to the chain before the minimal
+// fallback. No gRPC here. Thread-safe; not movable (the repair step refers to the chain).
 class ManifestCore {
  public:
   ManifestCore(manifest::ManifestConfig config, std::optional<LlmExtraction> llm,
                Clock& clock = RealClock());
+  ManifestCore(const ManifestCore&) = delete;
+  ManifestCore& operator=(const ManifestCore&) = delete;
 
   absl::StatusOr<manifest::BuildResult> Build(const v1::BuildManifestRequest& request);
   // INVALID_ARGUMENT when the request carries no manifest.
@@ -46,9 +56,10 @@ class ManifestCore {
                                                      const manifest::NormalizedHints& hints,
                                                      std::vector<std::string>* warnings);
 
-  manifest::ManifestBuilder builder_;
   std::optional<LlmExtraction> llm_;
   Clock& clock_;
+  // After llm_: its repair hook refers to llm_'s chain and repair prompt.
+  manifest::ManifestBuilder builder_;
 };
 
 }  // namespace armature::manifest_service

@@ -41,7 +41,7 @@ grpc::Status ManifestGrpcService::DoBuild(const v1::BuildManifestRequest& reques
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   build_seconds_.Observe(seconds);
-  built_.Add({{"engine", result->used_llm ? "llm" : "parser"}}).Increment();
+  built_.Add({{"engine", result->llm_extracted ? "llm" : "parser"}}).Increment();
   for (const auto& [kind, count] : result->repairs_by_kind) {
     repairs_.Add({{"kind", kind}}).Increment(count);
   }

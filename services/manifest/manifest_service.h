@@ -12,8 +12,9 @@
 namespace armature::manifest_service {
 
 // ManifestGrpcService is the thin gRPC layer over ManifestCore. Metrics:
-//   armature_manifest_built_total{engine}          parser | llm
-//   armature_manifest_repairs_total{kind}          repairs applied, by kind
+//   armature_manifest_built_total{engine}          parser | llm: what extracted the scenes
+//   armature_manifest_repairs_total{kind}          repairs applied, by kind (manifest::kRepair*:
+//                                                  durations, ..., llm, fallback)
 //   armature_manifest_fallbacks_total              minimal fallback manifests returned
 //   armature_manifest_build_seconds                histogram of BuildManifest processing time
 class ManifestGrpcService final : public v1::ManifestService::CallbackService {

@@ -4,7 +4,6 @@
 #include "absl/strings/str_join.h"
 #include "libs/llm/backend_info.h"
 #include "libs/planner/plan_json.h"
-#include "libs/planner/plan_rules.h"
 #include "libs/planner/request_validation.h"
 
 namespace armature::planner_arm {
@@ -59,21 +58,22 @@ absl::StatusOr<PlanOutcome> PlannerCore::Plan(const v1::PlanRequest& request) {
   if (absl::Status status = planner::ValidatePlanRequest(request); !status.ok()) return status;
   const std::string key =
       planner::PlanCacheKey(request, llm_ ? llm_->fingerprint : std::string("builtin"));
-  if (std::optional<v1::Plan> hit = cache_.Lookup(key)) return PlanOutcome{*std::move(hit), true};
+  if (std::optional<v1::Plan> hit = cache_.Lookup(key))
+    return PlanOutcome{.plan = *std::move(hit), .cached = true};
 
   std::vector<std::string> llm_warnings;
   if (llm_) {
-    absl::StatusOr<v1::Plan> plan = PlanWithLlm(request);
-    if (plan.ok()) {
-      cache_.Insert(key, *plan);
-      return PlanOutcome{*std::move(plan), false};
+    absl::StatusOr<PlanOutcome> outcome = PlanWithLlm(request);
+    if (outcome.ok()) {
+      cache_.Insert(key, outcome->plan);
+      return outcome;
     }
     if (!options_.builtin_fallback) {
       return absl::UnavailableError(
-          absl::StrCat("no planning backend produced a plan: ", plan.status().message()));
+          absl::StrCat("no planning backend produced a plan: ", outcome.status().message()));
     }
     llm_warnings.push_back(absl::StrCat("LLM providers failed, plan made by the built-in engine: ",
-                                        plan.status().message()));
+                                        outcome.status().message()));
   }
   const absl::Time start = clock_.Now();
   absl::StatusOr<v1::Plan> plan = builtin_.Plan(request);
@@ -81,21 +81,22 @@ absl::StatusOr<PlanOutcome> PlannerCore::Plan(const v1::PlanRequest& request) {
   if (!plan.ok()) return plan.status();
   for (auto& w : llm_warnings) plan->add_warnings(std::move(w));
   cache_.Insert(key, *plan);
-  return PlanOutcome{*std::move(plan), false};
+  return PlanOutcome{.plan = *std::move(plan)};
 }
 
-absl::StatusOr<v1::Plan> PlannerCore::PlanWithLlm(const v1::PlanRequest& request) {
+absl::StatusOr<PlanOutcome> PlannerCore::PlanWithLlm(const v1::PlanRequest& request) {
   absl::StatusOr<llm::RenderedPrompt> prompt =
       llm_->plan_prompt.Render({{"goal", request.goal()},
                                 {"constraints", FormatConstraints(request)},
                                 {"context", FormatContext(request)},
                                 {"arms", arms_text_}});
   if (!prompt.ok()) return prompt.status();
-  auto outcome = llm_->chain->RunParsed<v1::Plan>(
-      MakeLlmRequest(*prompt), [&](const llm::LlmReply& reply) -> absl::StatusOr<v1::Plan> {
+  // Only the accepted reply's repairs are reported; a reply rejected after repair leaves none.
+  auto outcome = llm_->chain->RunParsed<PlanOutcome>(
+      MakeLlmRequest(*prompt), [&](const llm::LlmReply& reply) -> absl::StatusOr<PlanOutcome> {
         absl::StatusOr<v1::Plan> plan = planner::ParsePlanJson(reply.text);
         if (!plan.ok()) return plan.status();
-        absl::StatusOr<std::vector<std::string>> repairs =
+        absl::StatusOr<std::vector<planner::PlanRepair>> repairs =
             planner::RepairPlan(&*plan, registry_, request);
         if (!repairs.ok()) return repairs.status();
         std::vector<std::string> problems =
@@ -104,15 +105,17 @@ absl::StatusOr<v1::Plan> PlannerCore::PlanWithLlm(const v1::PlanRequest& request
           return absl::InvalidArgumentError(
               absl::StrCat("plan still invalid after repair: ", absl::StrJoin(problems, "; ")));
         }
-        return plan;
+        PlanOutcome out{.plan = *std::move(plan)};
+        for (const planner::PlanRepair& r : *repairs) out.repairs.push_back(r.kind);
+        return out;
       });
   if (!outcome.ok()) return outcome.status();
-  v1::Plan plan = std::move(outcome->value);
-  plan.set_backend(outcome->result.provider);
+  PlanOutcome out = std::move(outcome->value);
+  out.plan.set_backend(outcome->result.provider);
   for (const auto& failure : outcome->result.failures) {
-    plan.add_warnings(absl::StrCat("provider skipped: ", failure));
+    out.plan.add_warnings(absl::StrCat("provider skipped: ", failure));
   }
-  return plan;
+  return out;
 }
 
 absl::StatusOr<v1::ScenePlan> PlannerCore::PlanScene(absl::string_view prompt) {

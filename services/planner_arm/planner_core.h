@@ -17,6 +17,7 @@
 #include "libs/planner/arm_registry.h"
 #include "libs/planner/builtin_planner.h"
 #include "libs/planner/plan_cache.h"
+#include "libs/planner/plan_rules.h"
 #include "libs/planner/scene_planner.h"
 
 namespace armature::planner_arm {
@@ -48,6 +49,9 @@ struct LlmBackend {
 struct PlanOutcome {
   v1::Plan plan;
   bool cached = false;
+  // The repairs that made the accepted LLM reply valid, one per repair in the order applied
+  // (their warnings are in plan.warnings). Empty for cached and built-in plans.
+  std::vector<planner::RepairKind> repairs;
 };
 
 // PlannerCore decides how a request is planned: validation, the cache, the LLM chain with
@@ -73,7 +77,7 @@ class PlannerCore {
   const planner::ArmRegistry& registry() const { return registry_; }
 
  private:
-  absl::StatusOr<v1::Plan> PlanWithLlm(const v1::PlanRequest& request);
+  absl::StatusOr<PlanOutcome> PlanWithLlm(const v1::PlanRequest& request);
   absl::StatusOr<v1::ScenePlan> SceneWithLlm(absl::string_view prompt);
   llm::LlmRequest MakeLlmRequest(const llm::RenderedPrompt& prompt) const;
   void RecordBuiltin(bool ok, absl::Duration latency);

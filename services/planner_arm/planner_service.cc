@@ -5,23 +5,37 @@
 
 namespace armature::planner_arm {
 
+namespace {
+
+constexpr char kNoBackend[] = "none";
+
+// The outcome label of a finished call.
+const char* OutcomeLabel(const absl::Status& status) {
+  if (status.ok()) return "ok";
+  if (status.code() == absl::StatusCode::kInvalidArgument) return "invalid_argument";
+  return "failed";
+}
+
+}  // namespace
+
 PlannerArmService::PlannerArmService(PlannerCore* core, runtime::WorkerPool* pool,
                                      prometheus::Registry& registry)
     : core_(core),
       pool_(pool),
       plans_(prometheus::BuildCounter()
                  .Name("armature_planner_plans_total")
-                 .Help("Plans returned, by backend that produced them and whether cached.")
+                 .Help("Plan calls, by outcome (ok, invalid_argument, failed), the backend that "
+                       "produced the plan (none unless ok) and whether it was cached.")
                  .Register(registry)),
       scene_plans_(prometheus::BuildCounter()
                        .Name("armature_planner_scene_plans_total")
-                       .Help("Scene plans returned, by backend.")
+                       .Help("PlanScene calls, by outcome (ok, invalid_argument, failed) and the "
+                             "backend that produced the scene plan (none unless ok).")
                        .Register(registry)),
       repairs_(prometheus::BuildCounter()
                    .Name("armature_planner_plan_repairs_total")
-                   .Help("Repairs and notable decisions (warnings) attached to new plans.")
-                   .Register(registry)
-                   .Add({})),
+                   .Help("Repairs applied to accepted LLM plan replies, by kind.")
+                   .Register(registry)),
       cache_hits_(prometheus::BuildCounter()
                       .Name("armature_planner_cache_lookups_total")
                       .Help("Plan cache lookups by result.")
@@ -31,21 +45,46 @@ PlannerArmService::PlannerArmService(PlannerCore* core, runtime::WorkerPool* poo
                         .Name("armature_planner_cache_lookups_total")
                         .Help("Plan cache lookups by result.")
                         .Register(registry)
-                        .Add({{"result", "miss"}})) {}
+                        .Add({{"result", "miss"}})) {
+  for (planner::RepairKind kind : planner::AllRepairKinds()) {
+    repairs_by_kind_.push_back(
+        &repairs_.Add({{"kind", std::string(planner::RepairKindName(kind))}}));
+  }
+  // The failure series exist from start-up, so rates and alerts see zeros instead of gaps.
+  for (const char* outcome : {"invalid_argument", "failed"}) {
+    plans_.Add({{"backend", kNoBackend}, {"cached", "false"}, {"outcome", outcome}});
+    scene_plans_.Add({{"backend", kNoBackend}, {"outcome", outcome}});
+  }
+}
 
-void PlannerArmService::Dispatch(grpc::ServerUnaryReactor* reactor,
+void PlannerArmService::CountPlan(const absl::Status& status, const std::string& backend,
+                                  bool cached) {
+  plans_
+      .Add({{"backend", status.ok() ? backend : kNoBackend},
+            {"cached", status.ok() && cached ? "true" : "false"},
+            {"outcome", OutcomeLabel(status)}})
+      .Increment();
+}
+
+void PlannerArmService::CountScene(const absl::Status& status, const std::string& backend) {
+  scene_plans_
+      .Add({{"backend", status.ok() ? backend : kNoBackend}, {"outcome", OutcomeLabel(status)}})
+      .Increment();
+}
+
+bool PlannerArmService::Dispatch(grpc::ServerUnaryReactor* reactor,
                                  std::function<grpc::Status()> work) {
   if (pool_ == nullptr || !core_->uses_llm()) {
     reactor->Finish(work());
-    return;
+    return true;
   }
   auto task = [reactor, work = std::move(work)] { reactor->Finish(work()); };
-  if (!pool_->TrySubmit(task)) {
-    reactor->Finish(
-        grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                     "planner arm overloaded: " + std::to_string(pool_->options().max_queued) +
-                         " requests already queued; retry with backoff"));
-  }
+  if (pool_->TrySubmit(task)) return true;
+  reactor->Finish(
+      grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                   "planner arm overloaded: " + std::to_string(pool_->options().max_queued) +
+                       " requests already queued; retry with backoff"));
+  return false;
 }
 
 grpc::ServerUnaryReactor* PlannerArmService::Plan(grpc::CallbackServerContext* context,
@@ -54,19 +93,27 @@ grpc::ServerUnaryReactor* PlannerArmService::Plan(grpc::CallbackServerContext* c
   auto* reactor = context->DefaultReactor();
   const std::string request_id =
       request->request_id().empty() ? runtime::RequestId(*context) : request->request_id();
-  Dispatch(reactor, [this, request, response, request_id]() -> grpc::Status {
+  const bool ran = Dispatch(reactor, [this, request, response, request_id]() -> grpc::Status {
     absl::StatusOr<PlanOutcome> outcome = core_->Plan(*request);
-    if (!outcome.ok()) return runtime::ToGrpcStatus(outcome.status());
+    if (!outcome.ok()) {
+      // Only an invalid request is refused before the cache lookup.
+      if (outcome.status().code() != absl::StatusCode::kInvalidArgument) {
+        cache_misses_.Increment();
+      }
+      CountPlan(outcome.status(), "", false);
+      return runtime::ToGrpcStatus(outcome.status());
+    }
     (outcome->cached ? cache_hits_ : cache_misses_).Increment();
-    plans_
-        .Add({{"backend", outcome->plan.backend()}, {"cached", outcome->cached ? "true" : "false"}})
-        .Increment();
-    if (!outcome->cached) repairs_.Increment(outcome->plan.warnings_size());
+    CountPlan(absl::OkStatus(), outcome->plan.backend(), outcome->cached);
+    for (planner::RepairKind kind : outcome->repairs) {
+      repairs_by_kind_[static_cast<size_t>(kind)]->Increment();
+    }
     *response->mutable_plan() = std::move(outcome->plan);
     response->set_request_id(request_id);
     response->set_cached(outcome->cached);
     return grpc::Status::OK;
   });
+  if (!ran) CountPlan(absl::ResourceExhaustedError("overloaded"), "", false);
   return reactor;
 }
 
@@ -76,14 +123,18 @@ grpc::ServerUnaryReactor* PlannerArmService::PlanScene(grpc::CallbackServerConte
   auto* reactor = context->DefaultReactor();
   const std::string request_id =
       request->request_id().empty() ? runtime::RequestId(*context) : request->request_id();
-  Dispatch(reactor, [this, request, response, request_id]() -> grpc::Status {
+  const bool ran = Dispatch(reactor, [this, request, response, request_id]() -> grpc::Status {
     absl::StatusOr<v1::ScenePlan> scene = core_->PlanScene(request->prompt());
-    if (!scene.ok()) return runtime::ToGrpcStatus(scene.status());
-    scene_plans_.Add({{"backend", scene->backend()}}).Increment();
+    if (!scene.ok()) {
+      CountScene(scene.status(), "");
+      return runtime::ToGrpcStatus(scene.status());
+    }
+    CountScene(absl::OkStatus(), scene->backend());
     *response->mutable_scene() = std::move(*scene);
     response->set_request_id(request_id);
     return grpc::Status::OK;
   });
+  if (!ran) CountScene(absl::ResourceExhaustedError("overloaded"), "");
   return reactor;
 }
 

@@ -1,5 +1,10 @@
 #pragma once
 
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
 #include "armature/v1/planner.grpc.pb.h"
 #include "libs/runtime/arm_info.h"
 #include "libs/runtime/worker_pool.h"
@@ -12,11 +17,15 @@ namespace armature::planner_arm {
 
 // PlannerArmService is the thin gRPC layer over PlannerCore: it unpacks the request, runs
 // the core (on the worker pool when an LLM may be called, inline otherwise), converts the
-// status once and records the planner metrics:
-//   armature_planner_plans_total{backend,cached}
-//   armature_planner_scene_plans_total{backend}
-//   armature_planner_plan_repairs_total              warnings (repairs) attached to plans
-//   armature_planner_cache_lookups_total{result}     hit | miss
+// status once and records the planner metrics. Every Plan and PlanScene call is counted once:
+//   armature_planner_plans_total{backend,cached,outcome}
+//   armature_planner_scene_plans_total{backend,outcome}
+//       outcome: ok | invalid_argument | failed (any other status, overload included);
+//       backend: the producing backend ("builtin", "openai:gpt-4o-mini", ...), "none" unless ok;
+//       cached: "true" | "false" ("false" unless ok)
+//   armature_planner_plan_repairs_total{kind}        repairs applied to accepted LLM replies
+//       (planner::RepairKindName); every kind is exported from start-up
+//   armature_planner_cache_lookups_total{result}     hit | miss (every valid Plan request)
 class PlannerArmService final : public v1::PlannerArm::CallbackService {
  public:
   // `pool` may be null when the core never calls an LLM.
@@ -30,14 +39,21 @@ class PlannerArmService final : public v1::PlannerArm::CallbackService {
                                       v1::PlanSceneResponse* response) override;
 
  private:
-  // Runs `work` inline or on the pool; RESOURCE_EXHAUSTED when the pool's queue is full.
-  void Dispatch(grpc::ServerUnaryReactor* reactor, std::function<grpc::Status()> work);
+  // Runs `work` inline or on the pool and finishes the call with its status. When the pool's
+  // queue is full, finishes with RESOURCE_EXHAUSTED without running `work` and returns false.
+  bool Dispatch(grpc::ServerUnaryReactor* reactor, std::function<grpc::Status()> work);
+  // Counts one Plan call; `backend` and `cached` only matter when `status` is OK.
+  void CountPlan(const absl::Status& status, const std::string& backend, bool cached);
+  // Counts one PlanScene call; `backend` only matters when `status` is OK.
+  void CountScene(const absl::Status& status, const std::string& backend);
 
   PlannerCore* core_;
   runtime::WorkerPool* pool_;
   prometheus::Family<prometheus::Counter>& plans_;
   prometheus::Family<prometheus::Counter>& scene_plans_;
-  prometheus::Counter& repairs_;
+  prometheus::Family<prometheus::Counter>& repairs_;
+  // One counter of repairs_ per planner::RepairKind, indexed by the enum's value.
+  std::vector<prometheus::Counter*> repairs_by_kind_;
   prometheus::Counter& cache_hits_;
   prometheus::Counter& cache_misses_;
 };

@@ -236,6 +236,51 @@ TEST_F(RepairTest, FailingOrInvalidLlmRepairFallsBack) {
   EXPECT_THAT(out.warnings, Contains(HasSubstr("still invalid")));
 }
 
+TEST_F(RepairTest, UsedLlmCandidateNamesItsSourceAndKeepsItsNotes) {
+  MakeUnrepairable();
+  const armature::v1::ProductionManifest valid = manifest_;
+  context_.llm_repair =
+      [&](const armature::v1::ProductionManifest&, const std::vector<armature::v1::Job>&,
+          const std::vector<armature::v1::Violation>&) -> absl::StatusOr<RepairCandidate> {
+    RepairCandidate c;
+    c.manifest = valid;
+    c.manifest.mutable_scenes()->DeleteSubrange(3, valid.scenes_size() - 3);
+    c.manifest.mutable_metadata()->set_duration_seconds(30);
+    c.jobs = DecomposeJobs(c.manifest, context_.jobs);
+    c.source = "openai:gpt-4o-mini";
+    c.warnings = {"LLM repair: provider skipped: anthropic:claude: UNAVAILABLE"};
+    return c;
+  };
+  const RepairOutcome out = Repair();
+  ExpectValid(out);
+  EXPECT_TRUE(out.used_llm);
+  EXPECT_THAT(out.repairs, Contains(Pair("llm", 1)));
+  EXPECT_FALSE(out.repairs.contains("fallback"));
+  EXPECT_THAT(out.warnings,
+              Contains("repaired the manifest with the LLM repair step (openai:gpt-4o-mini)"));
+  EXPECT_THAT(out.warnings,
+              Contains("LLM repair: provider skipped: anthropic:claude: UNAVAILABLE"));
+}
+
+TEST_F(RepairTest, LlmCandidateWithoutJobsIsRefused) {
+  MakeUnrepairable();
+  const armature::v1::ProductionManifest valid = manifest_;
+  context_.llm_repair =
+      [&](const armature::v1::ProductionManifest&, const std::vector<armature::v1::Job>&,
+          const std::vector<armature::v1::Violation>&) -> absl::StatusOr<RepairCandidate> {
+    RepairCandidate c;
+    c.manifest = valid;
+    c.manifest.mutable_scenes()->DeleteSubrange(3, valid.scenes_size() - 3);
+    c.manifest.mutable_metadata()->set_duration_seconds(30);
+    return c;  // valid alone, but the input had jobs
+  };
+  const RepairOutcome out = Repair();
+  ExpectValid(out);
+  EXPECT_FALSE(out.used_llm);
+  EXPECT_TRUE(out.fell_back);
+  EXPECT_THAT(out.warnings, Contains("the LLM repair step's manifest came without its jobs"));
+}
+
 TEST(MinimalFallbackManifestTest, ValidatesEvenWithBrokenHints) {
   NormalizedHints hints;
   hints.duration_seconds = -4;

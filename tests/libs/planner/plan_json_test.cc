@@ -172,9 +172,9 @@ TEST(ParsePlanJsonTest, ParsedAndRepairedRepliesAreValid) {
                                    std::string(R"({"subtasks": [{"action": "Add caching"}]})")}) {
     absl::StatusOr<v1::Plan> plan = ParsePlanJson(reply);
     ASSERT_TRUE(plan.ok()) << plan.status();
-    absl::StatusOr<std::vector<std::string>> warnings =
+    absl::StatusOr<std::vector<PlanRepair>> repairs =
         RepairPlan(&*plan, DefaultArmRegistry(), request);
-    ASSERT_TRUE(warnings.ok()) << warnings.status();
+    ASSERT_TRUE(repairs.ok()) << repairs.status();
     EXPECT_THAT(ValidatePlanForRequest(*plan, request, DefaultArmRegistry()), IsEmpty());
   }
 }

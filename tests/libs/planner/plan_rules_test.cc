@@ -1,6 +1,7 @@
 #include "libs/planner/plan_rules.h"
 
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@ using ::armature::planner::testing::Describe;
 using ::armature::planner::testing::Request;
 using ::testing::Contains;
 using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
@@ -49,19 +51,38 @@ v1::Plan ValidPlan() {
 
 const v1::PlanRequest kRequest = Request("Write a CSV parser");
 
-// Repairs `plan` for `request`, expects it valid afterwards and returns the warnings.
-std::vector<std::string> RepairAndCheck(v1::Plan* plan, const v1::PlanRequest& request = kRequest,
-                                        const PlanRules& rules = {}) {
-  absl::StatusOr<std::vector<std::string>> warnings =
+// Repairs `plan` for `request`, expects it valid afterwards and returns the repairs.
+std::vector<PlanRepair> RepairAndCheck(v1::Plan* plan, const v1::PlanRequest& request = kRequest,
+                                       const PlanRules& rules = {}) {
+  absl::StatusOr<std::vector<PlanRepair>> repairs =
       RepairPlan(plan, DefaultArmRegistry(), request, rules);
-  EXPECT_TRUE(warnings.ok()) << warnings.status();
+  EXPECT_TRUE(repairs.ok()) << repairs.status();
   EXPECT_THAT(ValidatePlanForRequest(*plan, request, DefaultArmRegistry(), rules), IsEmpty())
       << Describe(*plan);
-  // Every repair is reported in the plan too.
-  for (const std::string& w : warnings.value_or(std::vector<std::string>{})) {
-    EXPECT_THAT(plan->warnings(), Contains(w));
+  // Every repair is reported in the plan too: its warnings end with these, in order.
+  const std::vector<PlanRepair> out = repairs.value_or(std::vector<PlanRepair>{});
+  const std::vector<std::string> warnings = RepairWarnings(out);
+  EXPECT_GE(plan->warnings_size(), static_cast<int>(warnings.size()));
+  if (plan->warnings_size() >= static_cast<int>(warnings.size())) {
+    EXPECT_THAT(
+        std::vector<std::string>(plan->warnings().end() - warnings.size(), plan->warnings().end()),
+        ElementsAreArray(warnings));
   }
-  return warnings.value_or(std::vector<std::string>{});
+  return out;
+}
+
+// A repair of `kind` whose warning matches `warning`.
+::testing::Matcher<const PlanRepair&> IsRepair(RepairKind kind,
+                                               ::testing::Matcher<const std::string&> warning) {
+  return ::testing::AllOf(::testing::Field("kind", &PlanRepair::kind, kind),
+                          ::testing::Field("warning", &PlanRepair::warning, warning));
+}
+
+// The kinds of `repairs`, in order.
+std::vector<RepairKind> Kinds(const std::vector<PlanRepair>& repairs) {
+  std::vector<RepairKind> out;
+  for (const PlanRepair& r : repairs) out.push_back(r.kind);
+  return out;
 }
 
 TEST(ValidatePlanTest, BuiltinPlansAndTheSamplePlanAreValid) {
@@ -141,8 +162,9 @@ TEST(RepairPlanTest, RenumbersSteps) {
   plan.mutable_subtasks(1)->set_depends_on(0, 10);
   plan.mutable_subtasks(2)->set_step(30);
   plan.mutable_subtasks(2)->set_depends_on(0, 20);
-  const std::vector<std::string> warnings = RepairAndCheck(&plan);
-  EXPECT_THAT(warnings, Contains("renumbered steps 1..3 (were 10, 20, 30)"));
+  const std::vector<PlanRepair> repairs = RepairAndCheck(&plan);
+  EXPECT_THAT(repairs, Contains(IsRepair(RepairKind::kRenumberSteps,
+                                         "renumbered steps 1..3 (were 10, 20, 30)")));
   EXPECT_THAT(plan.subtasks(1).depends_on(), ElementsAre(1));
   EXPECT_THAT(plan.subtasks(2).depends_on(), ElementsAre(2));
 }
@@ -160,13 +182,22 @@ TEST(RepairPlanTest, DropsForwardSelfMissingAndDuplicateDependencies) {
   plan.mutable_subtasks(1)->add_depends_on(2);   // self
   plan.mutable_subtasks(1)->add_depends_on(1);   // duplicate
   plan.mutable_subtasks(1)->add_depends_on(42);  // missing
-  const std::vector<std::string> warnings = RepairAndCheck(&plan);
-  EXPECT_THAT(warnings, Contains(HasSubstr("step 1: dropped dependency on later step 2")));
-  EXPECT_THAT(warnings, Contains("step 2: dropped dependency on itself"));
-  EXPECT_THAT(warnings, Contains("step 2: dropped duplicate dependency on step 1"));
-  EXPECT_THAT(warnings, Contains("step 2: dropped dependency on missing step 42"));
+  const std::vector<PlanRepair> repairs = RepairAndCheck(&plan);
+  EXPECT_THAT(repairs, Contains(IsRepair(RepairKind::kDropForwardDependency,
+                                         HasSubstr("step 1: dropped dependency on later step 2"))));
+  EXPECT_THAT(repairs, Contains(IsRepair(RepairKind::kDropSelfDependency,
+                                         "step 2: dropped dependency on itself")));
+  EXPECT_THAT(repairs, Contains(IsRepair(RepairKind::kDropDuplicateDependency,
+                                         "step 2: dropped duplicate dependency on step 1")));
+  EXPECT_THAT(repairs, Contains(IsRepair(RepairKind::kDropMissingDependency,
+                                         "step 2: dropped dependency on missing step 42")));
   EXPECT_THAT(plan.subtasks(0).depends_on(), IsEmpty());
   EXPECT_THAT(plan.subtasks(1).depends_on(), ElementsAre(1));
+  // One repair per dropped reference, nothing else, in the order applied.
+  EXPECT_THAT(
+      Kinds(repairs),
+      ElementsAre(RepairKind::kDropForwardDependency, RepairKind::kDropSelfDependency,
+                  RepairKind::kDropDuplicateDependency, RepairKind::kDropMissingDependency));
 }
 
 TEST(RepairPlanTest, MapsArmAliasesTyposAndUnknownArms) {
@@ -176,12 +207,19 @@ TEST(RepairPlanTest, MapsArmAliasesTyposAndUnknownArms) {
   AddStep(&plan, 3, "Run the parser's tests", "exector", {2});
   AddStep(&plan, 4, "Check the result", "Judge Arm", {3});
   plan.set_rationale("r");
-  const std::vector<std::string> warnings = RepairAndCheck(&plan);
-  EXPECT_THAT(warnings, Contains("step 1: required_arm \"Developer\" mapped to \"coder\""));
-  EXPECT_THAT(warnings, Contains("step 2: required_arm \"wizard\" is not a registered arm; "
-                                 "assigned \"executor\" from the action"));
-  EXPECT_THAT(warnings, Contains("step 3: required_arm \"exector\" mapped to \"executor\""));
-  EXPECT_THAT(warnings, Contains("step 4: required_arm \"Judge Arm\" mapped to \"judge\""));
+  const std::vector<PlanRepair> repairs = RepairAndCheck(&plan);
+  EXPECT_THAT(repairs,
+              Contains(IsRepair(RepairKind::kMapArm,
+                                "step 1: required_arm \"Developer\" mapped to \"coder\"")));
+  EXPECT_THAT(repairs, Contains(IsRepair(RepairKind::kAssignArm,
+                                         "step 2: required_arm \"wizard\" is not a registered arm; "
+                                         "assigned \"executor\" from the action")));
+  EXPECT_THAT(repairs,
+              Contains(IsRepair(RepairKind::kMapArm,
+                                "step 3: required_arm \"exector\" mapped to \"executor\"")));
+  EXPECT_THAT(repairs,
+              Contains(IsRepair(RepairKind::kMapArm,
+                                "step 4: required_arm \"Judge Arm\" mapped to \"judge\"")));
   EXPECT_EQ(plan.subtasks(0).required_arm(), "coder");
   EXPECT_EQ(plan.subtasks(1).required_arm(), "executor");
   EXPECT_EQ(plan.subtasks(3).required_arm(), "judge");
@@ -192,11 +230,14 @@ TEST(RepairPlanTest, ClampsCostTiersAndFillsMissingOnes) {
   plan.mutable_subtasks(0)->set_estimated_cost_tier(9);
   plan.mutable_subtasks(1)->set_estimated_cost_tier(-2);
   plan.mutable_subtasks(2)->set_estimated_cost_tier(0);
-  const std::vector<std::string> warnings = RepairAndCheck(&plan);
-  EXPECT_THAT(warnings, Contains("step 1: estimated_cost_tier 9 clamped to 5"));
-  EXPECT_THAT(warnings, Contains("step 2: estimated_cost_tier -2 clamped to 1"));
-  EXPECT_THAT(warnings,
-              Contains("step 3: missing estimated_cost_tier set to the judge arm's tier 2"));
+  const std::vector<PlanRepair> repairs = RepairAndCheck(&plan);
+  EXPECT_THAT(repairs, Contains(IsRepair(RepairKind::kClampCostTier,
+                                         "step 1: estimated_cost_tier 9 clamped to 5")));
+  EXPECT_THAT(repairs, Contains(IsRepair(RepairKind::kClampCostTier,
+                                         "step 2: estimated_cost_tier -2 clamped to 1")));
+  EXPECT_THAT(repairs, Contains(IsRepair(
+                           RepairKind::kFillCostTier,
+                           "step 3: missing estimated_cost_tier set to the judge arm's tier 2")));
   EXPECT_EQ(plan.subtasks(0).estimated_cost_tier(), 5);
   EXPECT_EQ(plan.subtasks(1).estimated_cost_tier(), 1);
   EXPECT_EQ(plan.subtasks(2).estimated_cost_tier(), 2);
@@ -206,10 +247,14 @@ TEST(RepairPlanTest, FixesDurations) {
   v1::Plan plan = ValidPlan();
   plan.mutable_subtasks(0)->set_estimated_duration_seconds(0);
   plan.mutable_subtasks(1)->set_estimated_duration_seconds(100'000'000);
-  const std::vector<std::string> warnings = RepairAndCheck(&plan);
-  EXPECT_THAT(warnings, Contains(HasSubstr("step 1: estimated_duration_seconds 0 replaced by the "
-                                           "coder arm's estimate of 600 s")));
-  EXPECT_THAT(warnings, Contains("step 2: estimated_duration_seconds 100000000 clamped to 604800"));
+  const std::vector<PlanRepair> repairs = RepairAndCheck(&plan);
+  EXPECT_THAT(repairs,
+              Contains(IsRepair(RepairKind::kFillDuration,
+                                HasSubstr("step 1: estimated_duration_seconds 0 replaced by the "
+                                          "coder arm's estimate of 600 s"))));
+  EXPECT_THAT(repairs,
+              Contains(IsRepair(RepairKind::kClampDuration,
+                                "step 2: estimated_duration_seconds 100000000 clamped to 604800")));
   EXPECT_EQ(plan.subtasks(0).estimated_duration_seconds(), 600);
 }
 
@@ -217,9 +262,12 @@ TEST(RepairPlanTest, FillsEmptyActionsAndShortensLongOnes) {
   v1::Plan plan = ValidPlan();
   plan.mutable_subtasks(0)->set_action("   ");
   plan.mutable_subtasks(1)->set_action(absl::StrCat(std::string(400, 'a'), " tests"));
-  const std::vector<std::string> warnings = RepairAndCheck(&plan);
-  EXPECT_THAT(warnings, Contains("step 1: empty action filled with a default for the coder arm"));
-  EXPECT_THAT(warnings, Contains("step 2: action shortened to 300 characters"));
+  const std::vector<PlanRepair> repairs = RepairAndCheck(&plan);
+  EXPECT_THAT(repairs,
+              Contains(IsRepair(RepairKind::kFillAction,
+                                "step 1: empty action filled with a default for the coder arm")));
+  EXPECT_THAT(repairs, Contains(IsRepair(RepairKind::kTruncateAction,
+                                         "step 2: action shortened to 300 characters")));
   EXPECT_THAT(plan.subtasks(0).action(), HasSubstr("Write a CSV parser"));
   EXPECT_LE(plan.subtasks(1).action().size(), 300u);
 }
@@ -233,10 +281,14 @@ TEST(RepairPlanTest, FillsTrimsAndCleansCriteria) {
   v1::SubTask* third = plan.mutable_subtasks(2);
   third->add_acceptance_criteria(" ");
   third->add_acceptance_criteria("All criteria checked");
-  const std::vector<std::string> warnings = RepairAndCheck(&plan);
-  EXPECT_THAT(warnings, Contains(HasSubstr("step 1: had no acceptance criteria; added")));
-  EXPECT_THAT(warnings, Contains("step 2: kept the first 5 of 7 acceptance criteria"));
-  EXPECT_THAT(warnings, Contains("step 3: dropped 2 empty or duplicate acceptance criteria"));
+  const std::vector<PlanRepair> repairs = RepairAndCheck(&plan);
+  EXPECT_THAT(repairs, Contains(IsRepair(RepairKind::kFillCriteria,
+                                         HasSubstr("step 1: had no acceptance criteria; added"))));
+  EXPECT_THAT(repairs, Contains(IsRepair(RepairKind::kTrimCriteria,
+                                         "step 2: kept the first 5 of 7 acceptance criteria")));
+  EXPECT_THAT(repairs,
+              Contains(IsRepair(RepairKind::kDropCriteria,
+                                "step 3: dropped 2 empty or duplicate acceptance criteria")));
   EXPECT_GE(plan.subtasks(0).acceptance_criteria_size(), 1);
   EXPECT_THAT(plan.subtasks(0).acceptance_criteria(0), HasSubstr("parser"));
   EXPECT_EQ(plan.subtasks(1).acceptance_criteria_size(), 5);
@@ -249,8 +301,9 @@ TEST(RepairPlanTest, AddsTheMissingVerificationStep) {
   AddStep(&plan, 2, "Write the docs for the parser", "retriever");
   AddStep(&plan, 3, "Run the parser's tests", "executor", {1});
   plan.set_rationale("r");
-  const std::vector<std::string> warnings = RepairAndCheck(&plan);
-  EXPECT_THAT(warnings, Contains("added a final judge verification step"));
+  const std::vector<PlanRepair> repairs = RepairAndCheck(&plan);
+  EXPECT_THAT(repairs, Contains(IsRepair(RepairKind::kAddVerificationStep,
+                                         "added a final judge verification step")));
   ASSERT_EQ(plan.subtasks_size(), 4);
   EXPECT_EQ(plan.subtasks(3).required_arm(), "judge");
   EXPECT_THAT(plan.subtasks(3).depends_on(), ElementsAre(2, 3));  // the ends of both branches
@@ -263,18 +316,21 @@ TEST(RepairPlanTest, VerificationStepMustComeAfterEverything) {
   AddStep(&plan, 2, "Write the docs for the parser", "retriever");
   AddStep(&plan, 3, "Verify the parser", "judge", {1});
   plan.set_rationale("r");
-  const std::vector<std::string> warnings = RepairAndCheck(&plan);
-  EXPECT_THAT(warnings, Contains("step 3: the verification step now also depends on step(s) 2 "
-                                 "so it runs last"));
+  const std::vector<PlanRepair> repairs = RepairAndCheck(&plan);
+  EXPECT_THAT(repairs,
+              Contains(IsRepair(RepairKind::kExtendVerificationDependencies,
+                                "step 3: the verification step now also depends on step(s) 2 "
+                                "so it runs last")));
   EXPECT_THAT(plan.subtasks(2).depends_on(), ElementsAre(1, 2));
 }
 
 TEST(RepairPlanTest, AddsGuardianFirstForSensitiveRequests) {
   v1::Plan plan = ValidPlan();
   const v1::PlanRequest request = Request("Write a CSV parser for customer credit card numbers");
-  const std::vector<std::string> warnings = RepairAndCheck(&plan, request);
-  EXPECT_THAT(warnings, Contains("added a guardian step first because the request involves "
-                                 "credit card numbers"));
+  const std::vector<PlanRepair> repairs = RepairAndCheck(&plan, request);
+  EXPECT_THAT(repairs, Contains(IsRepair(RepairKind::kAddGuardianStep,
+                                         "added a guardian step first because the request involves "
+                                         "credit card numbers")));
   ASSERT_EQ(plan.subtasks_size(), 4);
   EXPECT_EQ(plan.subtasks(0).required_arm(), "guardian");
   for (int i = 1; i < 4; ++i) EXPECT_TRUE(DependsOn(plan, i, 0)) << Describe(plan);
@@ -288,9 +344,10 @@ TEST(RepairPlanTest, MergesPastTheMaximum) {
   }
   AddStep(&plan, 11, "Verify all modules", "judge", {10});
   plan.set_rationale("r");
-  const std::vector<std::string> warnings = RepairAndCheck(&plan);
+  const std::vector<PlanRepair> repairs = RepairAndCheck(&plan);
   EXPECT_EQ(plan.subtasks_size(), 7);
-  EXPECT_THAT(warnings, Contains(HasSubstr("to stay within 7 steps")));
+  EXPECT_THAT(repairs, Contains(IsRepair(RepairKind::kMergeExcessSteps,
+                                         HasSubstr("to stay within 7 steps"))));
   EXPECT_EQ(plan.subtasks(6).action(), "Verify all modules");
   // Nothing was lost: every module is still named in some action.
   std::string all;
@@ -302,10 +359,12 @@ TEST(RepairPlanTest, PadsShortPlans) {
   v1::Plan plan;
   AddStep(&plan, 1, "Write the CSV parser", "coder", {}, 3, 600);
   plan.set_rationale("r");
-  const std::vector<std::string> warnings = RepairAndCheck(&plan);
+  const std::vector<PlanRepair> repairs = RepairAndCheck(&plan);
   EXPECT_EQ(plan.subtasks_size(), 3);
-  EXPECT_THAT(warnings, Contains(HasSubstr("so the plan has at least 3 steps")));
-  EXPECT_THAT(warnings, Contains("added a final judge verification step"));
+  EXPECT_THAT(repairs, Contains(IsRepair(RepairKind::kPadSteps,
+                                         HasSubstr("so the plan has at least 3 steps"))));
+  EXPECT_THAT(repairs, Contains(IsRepair(RepairKind::kAddVerificationStep,
+                                         "added a final judge verification step")));
 }
 
 TEST(RepairPlanTest, PadsAPlanThatIsOnlyAVerification) {
@@ -320,8 +379,9 @@ TEST(RepairPlanTest, PadsAPlanThatIsOnlyAVerification) {
 TEST(RepairPlanTest, FitsTheTimeLimit) {
   v1::Plan plan = ValidPlan();
   const v1::PlanRequest request = Request("Write a CSV parser", {"within 6 minutes"});
-  const std::vector<std::string> warnings = RepairAndCheck(&plan, request);
-  EXPECT_THAT(warnings, Contains(HasSubstr("fits the time limit of 6 minutes")));
+  const std::vector<PlanRepair> repairs = RepairAndCheck(&plan, request);
+  EXPECT_THAT(repairs, Contains(IsRepair(RepairKind::kFitTimeLimit,
+                                         HasSubstr("fits the time limit of 6 minutes"))));
   EXPECT_LE(plan.total_estimated_duration_seconds(), 360);
 }
 
@@ -330,20 +390,63 @@ TEST(RepairPlanTest, RecomputesTotalsAndScores) {
   plan.set_total_estimated_duration_seconds(5);
   plan.set_confidence(7);
   plan.set_complexity_score(-3);
-  const std::vector<std::string> warnings = RepairAndCheck(&plan);
-  EXPECT_THAT(
-      warnings,
-      Contains("total_estimated_duration_seconds 5 replaced by the critical path of 840 s"));
-  EXPECT_THAT(warnings, Contains(HasSubstr("confidence 7 was outside 0-1")));
-  EXPECT_THAT(warnings, Contains(HasSubstr("complexity_score -3 was outside 0-1")));
+  const std::vector<PlanRepair> repairs = RepairAndCheck(&plan);
+  EXPECT_THAT(repairs, Contains(IsRepair(
+                           RepairKind::kRecomputeTotal,
+                           "total_estimated_duration_seconds 5 replaced by the critical path of "
+                           "840 s")));
+  EXPECT_THAT(repairs, Contains(IsRepair(RepairKind::kRecomputeConfidence,
+                                         HasSubstr("confidence 7 was outside 0-1"))));
+  EXPECT_THAT(repairs, Contains(IsRepair(RepairKind::kRecomputeComplexity,
+                                         HasSubstr("complexity_score -3 was outside 0-1"))));
   EXPECT_EQ(plan.total_estimated_duration_seconds(), 840);
+}
+
+TEST(RepairPlanTest, EveryRepairOfABadlyBrokenPlanHasItsKind) {
+  v1::Plan plan;
+  AddStep(&plan, 3, "Deploy it", "ops", {7, 3}, 11, -5, {});
+  AddStep(&plan, 1, "Write the CSV parser", "code", {3});
+  plan.set_confidence(-1);
+  const std::vector<PlanRepair> repairs =
+      RepairAndCheck(&plan, Request("Write a CSV parser and deploy it"));
+  EXPECT_THAT(
+      Kinds(repairs),
+      ElementsAre(RepairKind::kRenumberSteps, RepairKind::kDropMissingDependency,
+                  RepairKind::kDropSelfDependency, RepairKind::kMapArm, RepairKind::kClampCostTier,
+                  RepairKind::kFillDuration, RepairKind::kFillCriteria, RepairKind::kMapArm,
+                  RepairKind::kAddVerificationStep, RepairKind::kRecomputeConfidence,
+                  RepairKind::kFillRationale));
+}
+
+TEST(RepairKindTest, NamesAreStableDistinctSnakeCase) {
+  EXPECT_EQ(RepairKindName(RepairKind::kRenumberSteps), "renumber_steps");
+  EXPECT_EQ(RepairKindName(RepairKind::kDropForwardDependency), "drop_forward_dependency");
+  EXPECT_EQ(RepairKindName(RepairKind::kDropSelfDependency), "drop_self_dependency");
+  EXPECT_EQ(RepairKindName(RepairKind::kDropMissingDependency), "drop_missing_dependency");
+  EXPECT_EQ(RepairKindName(RepairKind::kClampCostTier), "clamp_cost_tier");
+  EXPECT_EQ(RepairKindName(RepairKind::kAddVerificationStep), "add_verification_step");
+  EXPECT_EQ(RepairKindName(RepairKind::kMergeExcessSteps), "merge_excess_steps");
+  EXPECT_EQ(RepairKindName(RepairKind::kFillRationale), "fill_rationale");
+  const std::vector<RepairKind>& all = AllRepairKinds();
+  ASSERT_EQ(all.size(), 26u);
+  EXPECT_EQ(all.front(), RepairKind::kRenumberSteps);
+  EXPECT_EQ(all.back(), RepairKind::kFillRationale);
+  std::set<std::string> names;
+  for (RepairKind kind : all) {
+    const std::string name(RepairKindName(kind));
+    EXPECT_THAT(name, ::testing::MatchesRegex("[a-z]+(_[a-z]+)*"));
+    EXPECT_NE(name, "unknown");
+    EXPECT_TRUE(names.insert(name).second) << name << " is used twice";
+  }
 }
 
 TEST(RepairPlanTest, FillsAnEmptyRationale) {
   v1::Plan plan = ValidPlan();
   plan.clear_rationale();
-  const std::vector<std::string> warnings = RepairAndCheck(&plan);
-  EXPECT_THAT(warnings, Contains("rationale was empty; filled with a summary of the plan"));
+  const std::vector<PlanRepair> repairs = RepairAndCheck(&plan);
+  EXPECT_THAT(repairs,
+              Contains(IsRepair(RepairKind::kFillRationale,
+                                "rationale was empty; filled with a summary of the plan")));
   EXPECT_THAT(plan.rationale(), HasSubstr("Write a CSV parser"));
 }
 
@@ -351,11 +454,11 @@ TEST(RepairPlanTest, NothingToRepairFromIsAnError) {
   v1::Plan plan;
   AddStep(&plan, 1, "", "coder");
   AddStep(&plan, 2, "  ", "judge");
-  absl::StatusOr<std::vector<std::string>> warnings =
+  absl::StatusOr<std::vector<PlanRepair>> repairs =
       RepairPlan(&plan, DefaultArmRegistry(), kRequest);
-  ASSERT_FALSE(warnings.ok());
-  EXPECT_EQ(warnings.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(warnings.status().message(), HasSubstr("no step has an action"));
+  ASSERT_FALSE(repairs.ok());
+  EXPECT_EQ(repairs.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(repairs.status().message(), HasSubstr("no step has an action"));
   v1::Plan empty;
   EXPECT_FALSE(RepairPlan(&empty, DefaultArmRegistry(), kRequest).ok());
 }
@@ -367,7 +470,7 @@ TEST(RepairPlanTest, RepairIsIdempotent) {
   plan.set_confidence(-1);
   RepairAndCheck(&plan, Request("Write a CSV parser and deploy it", {"Python only"}));
   const std::string once = plan.SerializeAsString();
-  absl::StatusOr<std::vector<std::string>> again = RepairPlan(
+  absl::StatusOr<std::vector<PlanRepair>> again = RepairPlan(
       &plan, DefaultArmRegistry(), Request("Write a CSV parser and deploy it", {"Python only"}));
   ASSERT_TRUE(again.ok());
   EXPECT_THAT(*again, IsEmpty());
@@ -438,9 +541,9 @@ TEST(RepairPlanPropertyTest, RandomlyBrokenPlansAreAlwaysRepaired) {
     }
     plan.set_confidence(static_cast<double>(random() % 300) / 100.0 - 1.0);
     const v1::PlanRequest& request = requests[random() % requests.size()];
-    absl::StatusOr<std::vector<std::string>> warnings =
+    absl::StatusOr<std::vector<PlanRepair>> repairs =
         RepairPlan(&plan, DefaultArmRegistry(), request);
-    if (!warnings.ok()) continue;  // no action at all: the caller moves on to the next provider
+    if (!repairs.ok()) continue;  // no action at all: the caller moves on to the next provider
     ++repaired;
     EXPECT_THAT(ValidatePlanForRequest(plan, request, DefaultArmRegistry()), IsEmpty())
         << Describe(plan);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,17 @@
 #include "absl/strings/string_view.h"
 #include "armature/v1/planner.pb.h"
 #include "gtest/gtest.h"
+#include "libs/planner/plan_rules.h"
+
+namespace armature::planner {
+
+// Readable gtest output for repairs ("map_arm: step 1: ...").
+inline void PrintTo(RepairKind kind, std::ostream* os) { *os << RepairKindName(kind); }
+inline void PrintTo(const PlanRepair& repair, std::ostream* os) {
+  *os << RepairKindName(repair.kind) << ": " << repair.warning;
+}
+
+}  // namespace armature::planner
 
 namespace armature::planner::testing {
 

@@ -1,16 +1,26 @@
 // The manifest service's gRPC layer in-process: success, every error path, metrics,
-// ArmInfo, and the optional LLM extraction with its parser fallback.
+// ArmInfo, the optional LLM extraction with its parser fallback, and the optional LLM repair
+// step with its minimal fallback.
 #include "services/manifest/manifest_service.h"
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "libs/llm/llm_config.h"
 #include "libs/llm/llm_provider.h"
+#include "libs/manifest/builder.h"
+#include "libs/manifest/manifest_json.h"
+#include "libs/manifest/parser.h"
 #include "libs/manifest/validator.h"
+#include "nlohmann/json.hpp"
+#include "tests/testing/fake_http_server.h"
 #include "tests/testing/service_fixture.h"
 
 namespace armature::manifest_service {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -71,7 +81,11 @@ class ManifestServiceTest : public testing::ServiceFixture {
       llm = LlmExtraction{.chain = std::make_unique<llm::ProviderChain>(std::move(entries)),
                           .prompt = *prompt};
     }
-    core_ = std::make_unique<ManifestCore>(manifest::DefaultManifestConfig(), std::move(llm));
+    StartWith(std::move(llm), manifest::DefaultManifestConfig());
+  }
+
+  void StartWith(std::optional<LlmExtraction> llm, manifest::ManifestConfig config) {
+    core_ = std::make_unique<ManifestCore>(std::move(config), std::move(llm));
     pool_ = std::make_unique<runtime::WorkerPool>(runtime::WorkerPool::Options{.threads = 2});
     info_ = std::make_unique<ManifestArmInfo>(core_.get());
     SetArmInfoProvider(info_.get());
@@ -253,6 +267,113 @@ TEST_F(ManifestServiceTest, InvalidInputNeverReachesTheLlm) {
   v1::BuildManifestResponse response;
   EXPECT_EQ(Build(Request(""), &response).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(provider->prompts(), IsEmpty());
+}
+
+// ---- LLM repair over HTTP ----------------------------------------------------------------
+
+// A chat-completions response as OpenAI sends it.
+std::string OpenAiReply(const std::string& content) {
+  return nlohmann::json{
+      {"id", "chatcmpl-3"},
+      {"object", "chat.completion"},
+      {"model", "gpt-4o-mini"},
+      {"choices",
+       nlohmann::json::array({{{"index", 0},
+                               {"message", {{"role", "assistant"}, {"content", content}}},
+                               {"finish_reason", "stop"}}})}}
+      .dump();
+}
+
+// The deterministic repairs cannot time 1,100 scenes within a one-second production (each
+// needs at least 1 ms). The YAML loader caps parser.max_scenes at 1,000; the struct does not,
+// which is how the service reaches its LLM repair step here.
+class ManifestLlmRepairTest : public ManifestServiceTest {
+ protected:
+  void StartWithRepair() {
+    const std::string yaml =
+        absl::StrCat("providers:\n  - kind: openai\n    base_url: ", openai_.base_url(),
+                     "/v1\n    model: gpt-4o-mini\n    max_attempts: 1\n");
+    absl::StatusOr<llm::LlmConfig> config = llm::ParseLlmConfig(
+        yaml, "test.yaml", [](const std::string&) -> std::optional<std::string> { return {}; });
+    ASSERT_TRUE(config.ok()) << config.status();
+    auto extract = llm::PromptTemplate::Parse("system: extract\nuser: \"{treatment}\"\n",
+                                              "extract.yaml", ExtractPromptPlaceholders());
+    ASSERT_TRUE(extract.ok()) << extract.status();
+    absl::StatusOr<ManifestPrompts> shipped =
+        LoadManifestPrompts(absl::StrCat(ARMATURE_SOURCE_DIR, "/config/prompts"));
+    ASSERT_TRUE(shipped.ok()) << shipped.status();
+    LlmExtraction llm{.chain = llm::BuildProviderChain(*config),
+                      .prompt = *std::move(extract),
+                      .repair_prompt = std::move(shipped->repair)};
+    llm.repair.max_manifest_json_bytes = 2'000'000;
+    manifest::ManifestConfig manifest_config = manifest::DefaultManifestConfig();
+    manifest_config.parser.max_scenes = 1500;
+    StartWith(std::move(llm), manifest_config);
+    // The extraction is refused, so the deterministic parser reads the treatment.
+    openai_.EnqueueJson(200, OpenAiReply("I cannot extract scenes from this."));
+  }
+
+  static v1::BuildManifestRequest TooManyScenes() {
+    std::string treatment;
+    for (int i = 1; i <= 1100; ++i) {
+      absl::StrAppend(&treatment, "## Scene ", i, "\nNarration: Step ", i, ".\n");
+    }
+    return Request(treatment, 1);
+  }
+
+  testing::FakeHttpServer openai_;
+};
+
+TEST_F(ManifestLlmRepairTest, ARepairedManifestFromTheLlmIsUsed) {
+  StartWithRepair();
+  manifest::NormalizedHints hints;
+  hints.duration_seconds = 1;
+  const v1::ProductionManifest repaired = manifest::BuildManifest(
+      manifest::ParseTreatment("## Start\nNarration: Steps 1 to 500.\n## Middle\nNarration: "
+                               "Steps 501 to 1000.\n## End\nNarration: Steps 1001 to 1100.\n"),
+      hints, manifest::BuildOptions());
+  openai_.EnqueueJson(200, OpenAiReply(manifest::ManifestToJson(repaired).value()));
+
+  v1::BuildManifestResponse response;
+  ASSERT_TRUE(Build(TooManyScenes(), &response).ok());
+
+  ASSERT_EQ(openai_.requests().size(), 2u);  // extraction, then repair
+  EXPECT_THAT(openai_.requests()[1].body, HasSubstr("(duration_sum)"));
+  EXPECT_TRUE(response.used_repair());
+  EXPECT_TRUE(response.used_llm());
+  EXPECT_THAT(response.warnings(), Contains(HasSubstr("deterministic parser was used")));
+  EXPECT_THAT(response.warnings(),
+              Contains("repaired the manifest with the LLM repair step (openai:gpt-4o-mini)"));
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(response.manifest(), repaired));
+  std::vector<v1::Job> jobs(response.jobs().begin(), response.jobs().end());
+  EXPECT_THAT(manifest::ValidateManifest(response.manifest(), jobs), IsEmpty());
+  EXPECT_EQ(Counter("armature_manifest_repairs_total", {{"kind", "llm"}}), 1);
+  EXPECT_EQ(Counter("armature_manifest_repairs_total", {{"kind", "fallback"}}), -1);
+  EXPECT_EQ(Counter("armature_manifest_fallbacks_total", {}), 0);
+  // The parser extracted the scenes; the LLM only repaired them.
+  EXPECT_EQ(Counter("armature_manifest_built_total", {{"engine", "parser"}}), 1);
+}
+
+TEST_F(ManifestLlmRepairTest, GarbageFromTheLlmEndsInTheMinimalFallback) {
+  StartWithRepair();
+  openai_.EnqueueJson(200, OpenAiReply("{\"manifest\": \"all fixed!\"}"));
+
+  v1::BuildManifestResponse response;
+  ASSERT_TRUE(Build(TooManyScenes(), &response).ok());
+
+  ASSERT_EQ(openai_.requests().size(), 2u);
+  EXPECT_TRUE(response.used_repair());
+  EXPECT_FALSE(response.used_llm());
+  EXPECT_THAT(response.warnings(),
+              Contains(AllOf(HasSubstr("the LLM repair step failed: "),
+                             HasSubstr("openai:gpt-4o-mini"), HasSubstr("manifest"))));
+  EXPECT_THAT(response.warnings(), Contains(HasSubstr("minimal one-scene fallback")));
+  EXPECT_EQ(response.manifest().scenes_size(), 1);
+  std::vector<v1::Job> jobs(response.jobs().begin(), response.jobs().end());
+  EXPECT_THAT(manifest::ValidateManifest(response.manifest(), jobs), IsEmpty());
+  EXPECT_EQ(Counter("armature_manifest_repairs_total", {{"kind", "fallback"}}), 1);
+  EXPECT_EQ(Counter("armature_manifest_repairs_total", {{"kind", "llm"}}), -1);
+  EXPECT_EQ(Counter("armature_manifest_fallbacks_total", {}), 1);
 }
 
 }  // namespace

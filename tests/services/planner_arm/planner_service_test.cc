@@ -2,10 +2,17 @@
 // ArmInfo and readiness, with the built-in engines and with a scripted LLM chain.
 #include "services/planner_arm/planner_service.h"
 
+#include <map>
+#include <string>
+
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "libs/llm/llm_config.h"
 #include "libs/llm/llm_provider.h"
 #include "libs/planner/plan_rules.h"
+#include "nlohmann/json.hpp"
+#include "tests/testing/fake_http_server.h"
 #include "tests/testing/process.h"
 #include "tests/testing/service_fixture.h"
 
@@ -94,6 +101,38 @@ class PlannerServiceTest : public testing::ServiceFixture {
     v1::PlanRequest r;
     r.set_goal(goal);
     return r;
+  }
+  // The value of the counter `name` with exactly `labels`; -1 when there is no such series.
+  double Counter(const std::string& name, const std::map<std::string, std::string>& labels) {
+    for (const auto& f : registry_->Collect()) {
+      if (f.name != name) continue;
+      for (const auto& m : f.metric) {
+        std::map<std::string, std::string> got;
+        for (const auto& l : m.label) got[l.name] = l.value;
+        if (got == labels) return m.counter.value;
+      }
+    }
+    return -1;
+  }
+  double Plans(const std::string& backend, const std::string& cached, const std::string& outcome) {
+    return Counter("armature_planner_plans_total",
+                   {{"backend", backend}, {"cached", cached}, {"outcome", outcome}});
+  }
+  double Scenes(const std::string& backend, const std::string& outcome) {
+    return Counter("armature_planner_scene_plans_total",
+                   {{"backend", backend}, {"outcome", outcome}});
+  }
+  double Repairs(const std::string& kind) {
+    return Counter("armature_planner_plan_repairs_total", {{"kind", kind}});
+  }
+  // Sum of every series of `name`.
+  double Total(const std::string& name) {
+    double sum = 0;
+    for (const auto& f : registry_->Collect()) {
+      if (f.name != name) continue;
+      for (const auto& m : f.metric) sum += m.counter.value;
+    }
+    return sum;
   }
 
   std::unique_ptr<PlannerCore> core_;
@@ -223,23 +262,52 @@ TEST_F(PlannerServiceTest, MetricsCountPlansByBackendAndCacheResult) {
   v1::PlanResponse response;
   ASSERT_TRUE(Plan(Goal("Summarise the incident report"), &response).ok());
   ASSERT_TRUE(Plan(Goal("Summarise the incident report"), &response).ok());
-  std::vector<prometheus::MetricFamily> families = registry_->Collect();
-  auto value = [&](const std::string& name, const std::map<std::string, std::string>& labels) {
-    for (const auto& f : families) {
-      if (f.name != name) continue;
-      for (const auto& m : f.metric) {
-        std::map<std::string, std::string> got;
-        for (const auto& l : m.label) got[l.name] = l.value;
-        if (got == labels) return m.counter.value;
-      }
-    }
-    return -1.0;
-  };
-  EXPECT_EQ(value("armature_planner_plans_total", {{"backend", "builtin"}, {"cached", "false"}}),
-            1);
-  EXPECT_EQ(value("armature_planner_plans_total", {{"backend", "builtin"}, {"cached", "true"}}), 1);
-  EXPECT_EQ(value("armature_planner_cache_lookups_total", {{"result", "hit"}}), 1);
-  EXPECT_EQ(value("armature_planner_cache_lookups_total", {{"result", "miss"}}), 1);
+  EXPECT_EQ(Plans("builtin", "false", "ok"), 1);
+  EXPECT_EQ(Plans("builtin", "true", "ok"), 1);
+  EXPECT_EQ(Plans("none", "false", "invalid_argument"), 0);
+  EXPECT_EQ(Plans("none", "false", "failed"), 0);
+  EXPECT_EQ(Total("armature_planner_plans_total"), 2);
+  EXPECT_EQ(Counter("armature_planner_cache_lookups_total", {{"result", "hit"}}), 1);
+  EXPECT_EQ(Counter("armature_planner_cache_lookups_total", {{"result", "miss"}}), 1);
+  // The built-in engine's plans are valid as made: no repair is counted.
+  EXPECT_EQ(Total("armature_planner_plan_repairs_total"), 0);
+}
+
+TEST_F(PlannerServiceTest, EveryRepairKindIsExportedFromStartUp) {
+  Start();
+  for (planner::RepairKind kind : planner::AllRepairKinds()) {
+    EXPECT_EQ(Repairs(std::string(planner::RepairKindName(kind))), 0)
+        << planner::RepairKindName(kind);
+  }
+  EXPECT_EQ(Scenes("none", "invalid_argument"), 0);
+  EXPECT_EQ(Scenes("none", "failed"), 0);
+}
+
+TEST_F(PlannerServiceTest, InvalidRequestsAreCountedOnceAsInvalidArgument) {
+  Start();
+  v1::PlanResponse response;
+  EXPECT_EQ(Plan(Goal(""), &response).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Plan(Goal(std::string(10001, 'x')), &response).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  v1::PlanSceneResponse scene;
+  EXPECT_EQ(PlanScene("  ", &scene).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  EXPECT_EQ(Plans("none", "false", "invalid_argument"), 2);
+  EXPECT_EQ(Plans("none", "false", "failed"), 0);
+  EXPECT_EQ(Total("armature_planner_plans_total"), 2);
+  EXPECT_EQ(Scenes("none", "invalid_argument"), 1);
+  EXPECT_EQ(Total("armature_planner_scene_plans_total"), 1);
+  // Refused before the cache: no lookup is counted.
+  EXPECT_EQ(Counter("armature_planner_cache_lookups_total", {{"result", "miss"}}), 0);
+}
+
+TEST_F(PlannerServiceTest, ScenePlansAreCountedByBackend) {
+  Start();
+  v1::PlanSceneResponse response;
+  ASSERT_TRUE(PlanScene("a quiet beach at sunrise", &response).ok());
+  ASSERT_TRUE(PlanScene("a storm over the harbour at night", &response).ok());
+  EXPECT_EQ(Scenes("builtin", "ok"), 2);
+  EXPECT_EQ(Total("armature_planner_scene_plans_total"), 2);
 }
 
 TEST_F(PlannerServiceTest, AnLlmPlanIsRepairedAndNamesItsProvider) {
@@ -262,6 +330,28 @@ TEST_F(PlannerServiceTest, AnLlmPlanIsRepairedAndNamesItsProvider) {
   EXPECT_EQ(response.plan().subtasks(response.plan().subtasks_size() - 1).required_arm(), "judge");
   EXPECT_THAT(planner::ValidatePlanForRequest(response.plan(), request, core_->registry()),
               ::testing::IsEmpty());
+  EXPECT_THAT(response.plan().warnings(),
+              Contains("step 1: dropped dependency on later step 2 (dependencies must point "
+                       "backwards)"));
+  EXPECT_THAT(response.plan().warnings(), Contains("added a final judge verification step"));
+
+  // One count per repair, by kind; the plan counted once under its provider.
+  EXPECT_EQ(Repairs("drop_forward_dependency"), 1);
+  EXPECT_EQ(Repairs("add_verification_step"), 1);
+  EXPECT_EQ(Repairs("fill_cost_tier"), 3);  // the reply gives no tiers
+  EXPECT_EQ(Repairs("fill_duration"), 3);   // nor durations
+  EXPECT_EQ(Repairs("renumber_steps"), 0);
+  EXPECT_EQ(Total("armature_planner_plan_repairs_total"), response.plan().warnings_size());
+  EXPECT_EQ(Plans("fake:scripted", "false", "ok"), 1);
+  EXPECT_EQ(Total("armature_planner_plans_total"), 1);
+
+  // The same plan from the cache is counted as a cached plan, its repairs not again.
+  v1::PlanResponse again;
+  ASSERT_TRUE(Plan(request, &again).ok());
+  EXPECT_TRUE(again.cached());
+  EXPECT_EQ(Plans("fake:scripted", "true", "ok"), 1);
+  EXPECT_EQ(Repairs("drop_forward_dependency"), 1);
+  EXPECT_EQ(Total("armature_planner_plan_repairs_total"), response.plan().warnings_size());
 }
 
 TEST_F(PlannerServiceTest, AnUnusableLlmReplyFallsBackToTheBuiltinEngine) {
@@ -270,6 +360,9 @@ TEST_F(PlannerServiceTest, AnUnusableLlmReplyFallsBackToTheBuiltinEngine) {
   ASSERT_TRUE(Plan(Goal("Refactor the billing module"), &response).ok());
   EXPECT_EQ(response.plan().backend(), "builtin");
   EXPECT_THAT(response.plan().warnings(), Contains(HasSubstr("LLM providers failed")));
+  // The fallback's warning is not a repair.
+  EXPECT_EQ(Total("armature_planner_plan_repairs_total"), 0);
+  EXPECT_EQ(Plans("builtin", "false", "ok"), 1);
 }
 
 TEST_F(PlannerServiceTest, WithoutBuiltinFallbackEveryProviderFailingIsUnavailable) {
@@ -282,6 +375,15 @@ TEST_F(PlannerServiceTest, WithoutBuiltinFallbackEveryProviderFailingIsUnavailab
   EXPECT_THAT(status.error_message(), HasSubstr("fake:scripted"));
   // Readiness stays true while the provider is usable (it failed, it is not unusable).
   EXPECT_TRUE(server().arm_info().Readiness().ready());
+
+  v1::PlanSceneResponse scene;
+  EXPECT_EQ(PlanScene("a lighthouse in fog", &scene).error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(Plans("none", "false", "failed"), 1);
+  EXPECT_EQ(Total("armature_planner_plans_total"), 1);
+  EXPECT_EQ(Scenes("none", "failed"), 1);
+  EXPECT_EQ(Total("armature_planner_scene_plans_total"), 1);
+  // The failed plan missed the cache first.
+  EXPECT_EQ(Counter("armature_planner_cache_lookups_total", {{"result", "miss"}}), 1);
 }
 
 TEST_F(PlannerServiceTest, LlmScenePlanNamesItsProviderAndRepairsBounds) {
@@ -297,6 +399,86 @@ TEST_F(PlannerServiceTest, LlmScenePlanNamesItsProviderAndRepairsBounds) {
   EXPECT_LE(response.scene().objects(0).count(), 100);
   EXPECT_LE(response.scene().camera().duration_seconds(), 120);
   EXPECT_FALSE(response.scene().warnings().empty());
+  EXPECT_EQ(Scenes("fake:scripted", "ok"), 1);
+}
+
+// The whole path over HTTP: gRPC -> service -> core -> the real OpenAI-compatible provider ->
+// a loopback server speaking the chat-completions wire format -> repair -> metrics.
+TEST_F(PlannerServiceTest, RepairsOfAnLlmPlanOverHttpAreCountedByKind) {
+  testing::FakeHttpServer openai;
+  const std::string yaml = absl::StrCat(
+      "providers:\n  - kind: openai\n    base_url: ", openai.base_url(),
+      "/v1\n    model: gpt-4o-mini\n    api_key_env: OPENAI_API_KEY\n    max_attempts: 1\n");
+  absl::StatusOr<llm::LlmConfig> config =
+      llm::ParseLlmConfig(yaml, "test.yaml", [](const std::string&) -> std::optional<std::string> {
+        return std::string("sk-test-0123456789");
+      });
+  ASSERT_TRUE(config.ok()) << config.status();
+  // Steps numbered 2, 3, 4; a self dependency; a tier of 9; no judge step.
+  const nlohmann::json plan = {
+      {"subtasks", nlohmann::json::array({{{"step", 2},
+                                           {"action", "Collect the parser requirements"},
+                                           {"required_arm", "retriever"},
+                                           {"acceptance_criteria", {"Requirements listed"}},
+                                           {"estimated_cost_tier", 1},
+                                           {"estimated_duration_seconds", 120}},
+                                          {{"step", 3},
+                                           {"action", "Write the parser"},
+                                           {"required_arm", "coder"},
+                                           {"acceptance_criteria", {"Unit tests pass"}},
+                                           {"depends_on", {2, 3}},
+                                           {"estimated_cost_tier", 9},
+                                           {"estimated_duration_seconds", 600}},
+                                          {{"step", 4},
+                                           {"action", "Run the parser on the sample files"},
+                                           {"required_arm", "executor"},
+                                           {"acceptance_criteria", {"All samples parse"}},
+                                           {"depends_on", {3}},
+                                           {"estimated_cost_tier", 2},
+                                           {"estimated_duration_seconds", 60}}})},
+      {"rationale", "collect, write, run"}};
+  const nlohmann::json reply = {
+      {"id", "chatcmpl-1"},
+      {"object", "chat.completion"},
+      {"model", "gpt-4o-mini"},
+      {"choices",
+       nlohmann::json::array({{{"index", 0},
+                               {"message", {{"role", "assistant"}, {"content", plan.dump()}}},
+                               {"finish_reason", "stop"}}})}};
+  openai.EnqueueJson(200, reply.dump());
+  PlannerCoreOptions options;
+  options.builtin_fallback = false;
+  Start(LlmBackend{.chain = llm::BuildProviderChain(*config),
+                   .plan_prompt = Prompt("{goal}"),
+                   .scene_prompt = Prompt("{prompt}"),
+                   .fingerprint = "openai"},
+        options);
+
+  v1::PlanRequest request = Goal("Write a parser for the sample files");
+  v1::PlanResponse response;
+  ASSERT_TRUE(Plan(request, &response).ok());
+  ASSERT_EQ(openai.requests().size(), 1u);
+  EXPECT_EQ(response.plan().backend(), "openai:gpt-4o-mini");
+  EXPECT_THAT(planner::ValidatePlanForRequest(response.plan(), request, core_->registry()),
+              ::testing::IsEmpty());
+  EXPECT_THAT(response.plan().warnings(),
+              ::testing::ElementsAre("renumbered steps 1..3 (were 2, 3, 4)",
+                                     "step 2: dropped dependency on itself",
+                                     "step 2: estimated_cost_tier 9 clamped to 5",
+                                     "added a final judge verification step"));
+  EXPECT_EQ(Repairs("renumber_steps"), 1);
+  EXPECT_EQ(Repairs("drop_self_dependency"), 1);
+  EXPECT_EQ(Repairs("clamp_cost_tier"), 1);
+  EXPECT_EQ(Repairs("add_verification_step"), 1);
+  EXPECT_EQ(Total("armature_planner_plan_repairs_total"), 4);
+  EXPECT_EQ(Plans("openai:gpt-4o-mini", "false", "ok"), 1);
+  EXPECT_EQ(Total("armature_planner_plans_total"), 1);
+
+  // An invalid request never reaches the provider and is counted as such.
+  EXPECT_EQ(Plan(Goal(" "), &response).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(openai.requests().size(), 1u);
+  EXPECT_EQ(Plans("none", "false", "invalid_argument"), 1);
+  EXPECT_EQ(Total("armature_planner_plans_total"), 2);
 }
 
 }  // namespace
