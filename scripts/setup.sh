@@ -21,6 +21,12 @@ fi
 if ! command -v npm >/dev/null 2>&1; then
   packages+=(nodejs npm)
 fi
+# kubectl (its built-in kustomize renders deploy/k8s in the deploy tests): Debian's package
+# unless a kubectl is already installed (another package owning /usr/bin/kubectl would make
+# dpkg refuse it). deploy/k8s renders with Debian 12's kubectl 1.20 and with newer ones.
+if ! command -v kubectl >/dev/null 2>&1; then
+  packages+=(kubernetes-client)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -416,8 +416,11 @@ absl::Status Downstream::Call(std::string_view method_view, const CallOptions& o
       grpc::ClientContext context;
       const absl::Time attempt_start = clock_.Now();
       absl::Time attempt_deadline = options.deadline;
-      if (options_.attempt_timeout > absl::ZeroDuration()) {
-        attempt_deadline = std::min(attempt_deadline, attempt_start + options_.attempt_timeout);
+      const absl::Duration attempt_timeout = options.attempt_timeout > absl::ZeroDuration()
+                                                 ? options.attempt_timeout
+                                                 : options_.attempt_timeout;
+      if (attempt_timeout > absl::ZeroDuration()) {
+        attempt_deadline = std::min(attempt_deadline, attempt_start + attempt_timeout);
       }
       if (attempt_deadline != absl::InfiniteFuture()) {
         context.set_deadline(RealDeadline(attempt_deadline - attempt_start));

@@ -142,6 +142,9 @@ struct CallOptions {
   // Attempts for this call (1-kMaxCallAttempts; larger values are capped); 0 = the options'
   // retry.max_attempts. Ignored when retries are disabled (one attempt).
   int max_attempts = 0;
+  // Upper bound of each attempt; zero = the options' attempt_timeout. With several attempts and
+  // replicas, a bound below the deadline lets a retry reach another replica when one hangs.
+  absl::Duration attempt_timeout = absl::ZeroDuration();
 };
 
 // What happened during one Call, for the caller's records (task attempts, last error).

@@ -70,6 +70,12 @@ absl::Status ArmServer::Start() {
   // Two processes silently sharing a port (SO_REUSEPORT) would split traffic between
   // versions; a busy port must be an error instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  if (options_.max_connection_age_seconds > 0) {
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                               options_.max_connection_age_seconds * 1000);
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+                               options_.max_connection_age_grace_seconds * 1000);
+  }
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
   creators.push_back(std::make_unique<ServerInterceptorFactory>(metrics_.get()));
   builder.experimental().SetInterceptorCreators(std::move(creators));

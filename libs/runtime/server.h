@@ -34,6 +34,10 @@ struct ServerOptions {
   int keepalive_timeout_seconds = 20;
   // Shortest interval the server accepts between client keepalive pings, in seconds.
   int keepalive_min_client_interval_seconds = 10;
+  // Connections are closed (GOAWAY) after this many seconds so clients re-resolve and balance
+  // over new replicas; 0 = never. Calls in flight get the grace period to finish.
+  int max_connection_age_seconds = 0;
+  int max_connection_age_grace_seconds = 30;
   // How long in-flight RPCs may take to drain on shutdown before they are cancelled.
   int shutdown_grace_seconds = 10;
   // How often the readiness probe is re-evaluated for health watchers, in milliseconds.

@@ -25,6 +25,12 @@ ABSL_FLAG(int, max_message_bytes, 16 * 1024 * 1024,
 ABSL_FLAG(int, keepalive_time_seconds, 60, "Interval of server keepalive pings, in seconds.");
 ABSL_FLAG(int, keepalive_timeout_seconds, 20,
           "Seconds to wait for a keepalive ping ack before closing the connection.");
+ABSL_FLAG(int, max_connection_age_seconds, 0,
+          "Close client connections after this many seconds (with a GOAWAY; in-flight calls "
+          "get --max_connection_age_grace_seconds to finish), so that clients re-resolve DNS "
+          "and spread over replicas added since they connected; 0 = never.");
+ABSL_FLAG(int, max_connection_age_grace_seconds, 30,
+          "How long calls on a connection closed for its age may still take, in seconds.");
 
 namespace armature::runtime {
 namespace {
@@ -79,6 +85,12 @@ void ParseCommandLine(int argc, char** argv, const BinaryDefaults& defaults) {
   if (absl::GetFlag(FLAGS_max_message_bytes) < 1024) {
     Die(absl::StrCat(defaults.name, ": max_message_bytes: must be at least 1024"));
   }
+  if (absl::GetFlag(FLAGS_max_connection_age_seconds) < 0 ||
+      absl::GetFlag(FLAGS_max_connection_age_grace_seconds) < 0) {
+    Die(absl::StrCat(defaults.name,
+                     ": max_connection_age_seconds and max_connection_age_grace_seconds: must be "
+                     ">= 0"));
+  }
   if (absl::GetFlag(FLAGS_keepalive_time_seconds) < 1 ||
       absl::GetFlag(FLAGS_keepalive_timeout_seconds) < 1) {
     Die(absl::StrCat(defaults.name,
@@ -97,6 +109,8 @@ ServerOptions ServerOptionsFromFlags(const BinaryDefaults& defaults) {
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.keepalive_time_seconds = absl::GetFlag(FLAGS_keepalive_time_seconds);
   options.keepalive_timeout_seconds = absl::GetFlag(FLAGS_keepalive_timeout_seconds);
+  options.max_connection_age_seconds = absl::GetFlag(FLAGS_max_connection_age_seconds);
+  options.max_connection_age_grace_seconds = absl::GetFlag(FLAGS_max_connection_age_grace_seconds);
   options.version = std::string(ArmatureVersion());
   return options;
 }

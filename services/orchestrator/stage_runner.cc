@@ -1,5 +1,7 @@
 #include "services/orchestrator/stage_runner.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -65,10 +67,20 @@ ArmStageRunner::ArmStageRunner(downstream::Downstream* planner, downstream::Down
 
 absl::Status ArmStageRunner::Run(const StageSpec& stage, v1::Task& task, const StageCall& call,
                                  downstream::CallReport* report) {
-  downstream::CallOptions options{.deadline = call.deadline,
-                                  .request_id = call.request_id,
-                                  .cancel = call.cancel,
-                                  .max_attempts = stage.attempts};
+  downstream::Downstream* arm = stage.op == StageOp::kBuildManifest ? manifest_ : planner_;
+  const int attempts = !arm->options().retries_enabled ? 1
+                       : stage.attempts > 0            ? stage.attempts
+                                                       : arm->options().retry.max_attempts;
+  downstream::CallOptions options{
+      .deadline = call.deadline,
+      .request_id = call.request_id,
+      .cancel = call.cancel,
+      .max_attempts = stage.attempts,
+      // Each attempt gets its share of the stage timeout, so that an attempt stuck on a silent
+      // replica leaves time for a retry on another one (none when call deadlines are off).
+      .attempt_timeout = call.deadline == absl::InfiniteFuture()
+                             ? absl::ZeroDuration()
+                             : stage.timeout / std::max(attempts, 1)};
   switch (stage.op) {
     case StageOp::kPlan: {
       v1::PlanRequest request = MakePlanRequest(task);

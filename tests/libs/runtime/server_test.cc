@@ -40,6 +40,38 @@ TEST_F(ServerTest, PortZeroBindsAndAnnouncesBothPorts) {
   EXPECT_TRUE(testing::HttpGet(server().metrics_address(), "/metrics").ok());
 }
 
+TEST_F(ServerTest, ConnectionsAreClosedAfterTheirMaximumAgeSoClientsReResolve) {
+  options().metrics_listen = "";
+  options().max_connection_age_seconds = 1;
+  options().max_connection_age_grace_seconds = 1;
+  StartServer();
+  auto channel = Channel();
+  auto stub = grpc::health::v1::Health::NewStub(channel);
+  grpc::ClientContext context;
+  grpc::health::v1::HealthCheckResponse response;
+  ASSERT_TRUE(stub->Check(&context, {}, &response).ok());
+  ASSERT_EQ(channel->GetState(false), GRPC_CHANNEL_READY);
+  // The server's GOAWAY takes the connection out of READY (a new call would reconnect and
+  // re-resolve the target).
+  const auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(10);
+  while (channel->GetState(false) == GRPC_CHANNEL_READY &&
+         channel->WaitForStateChange(GRPC_CHANNEL_READY, deadline)) {
+  }
+  EXPECT_NE(channel->GetState(false), GRPC_CHANNEL_READY);
+}
+
+TEST_F(ServerTest, WithoutAMaximumAgeConnectionsStayOpen) {
+  options().metrics_listen = "";
+  StartServer();
+  auto channel = Channel();
+  auto stub = grpc::health::v1::Health::NewStub(channel);
+  grpc::ClientContext context;
+  grpc::health::v1::HealthCheckResponse response;
+  ASSERT_TRUE(stub->Check(&context, {}, &response).ok());
+  EXPECT_FALSE(channel->WaitForStateChange(
+      GRPC_CHANNEL_READY, std::chrono::system_clock::now() + std::chrono::milliseconds(2500)));
+}
+
 TEST_F(ServerTest, RegisteredDomainServiceHasAHealthEntry) {
   StartServer();
   EXPECT_EQ(server().health().GetStatus("armature.v1.PlannerArm"),
