@@ -362,8 +362,7 @@ TEST_F(DownstreamTest, ACallsOwnAttemptLimitOverridesThePolicy) {
   ASSERT_NE(downstream, nullptr);
 
   CallReport report;
-  EXPECT_EQ(Plan(*downstream, {.max_attempts = 4}, &report).code(),
-            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(Plan(*downstream, {.max_attempts = 4}, &report).code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(report.attempts, 4);
   EXPECT_EQ(report.verdict, RetryVerdict::kAttemptsExhausted);
   // Without a per-call limit the policy's applies.
