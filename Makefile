@@ -35,9 +35,10 @@ lint: setup
 format:
 	clang-format -i $(SOURCES)
 
+# Micro-benchmarks, then every service against a bare gRPC echo (bench/run_bench.py); results
+# in bench/results/latest.{md,json}. Knobs (BENCH_SECONDS, BENCH_REPEATS, ...): docs/benchmarks.md.
 bench: build
-	$(BUILD_DIR)/bench/planner_bench --benchmark_min_time=0.2
-	$(BUILD_DIR)/bench/manifest_bench --benchmark_min_time=0.2
+	BUILD_DIR=$(BUILD_DIR) /usr/bin/python3 bench/run_bench.py
 
 # Fuzz the manifest parser and builder for FUZZ_SECONDS (clang, ASan+UBSan, own build dir).
 FUZZ_SECONDS ?= 60

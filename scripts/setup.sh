@@ -12,6 +12,7 @@ packages=(
   prometheus-cpp-dev libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev sqlite3
   libcurl4-openssl-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-grpcio python3-protobuf
+  nghttp2-client iproute2
 )
 # `make fuzz` also needs clang with its sanitizer and libFuzzer runtimes.
 if [ "${ARMATURE_SETUP_FUZZ:-0}" = 1 ]; then
