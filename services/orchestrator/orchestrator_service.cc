@@ -195,8 +195,14 @@ grpc::Status OrchestratorService::SubmitTask(grpc::ServerContext* context,
                                     CallerDeadline(*context) - kAnswerMargin);
   absl::Status followed =
       Follow(context, id, until, last, [](const v1::TaskEvent&) { return true; });
-  if (!followed.ok() && followed.code() != absl::StatusCode::kCancelled &&
-      followed.code() != absl::StatusCode::kUnavailable) {
+  if (followed.code() == absl::StatusCode::kUnavailable) {
+    // Shutting down: the task is safe in the store and resumes at the next start.
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        absl::StrCat("the orchestrator is shutting down; task ", id,
+                                     " is kept and resumes when it restarts (GetTask or WatchTask "
+                                     "it then)"));
+  }
+  if (!followed.ok() && followed.code() != absl::StatusCode::kCancelled) {
     return ToGrpcStatus(followed);
   }
   if (last.has_task()) {

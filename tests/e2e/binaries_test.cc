@@ -18,6 +18,8 @@ using ::testing::HasSubstr;
 struct BinaryCase {
   std::string binary;
   std::string arm_id;
+  // The domain service it serves (besides health, ArmInfo and reflection).
+  std::string service;
 };
 
 class BinaryTest : public ::testing::TestWithParam<BinaryCase> {
@@ -43,10 +45,11 @@ TEST_P(BinaryTest, ReflectionListsHealthArmInfoAndReflection) {
   EXPECT_THAT(r.output, HasSubstr("grpc.health.v1.Health"));
   EXPECT_THAT(r.output, HasSubstr("armature.v1.ArmInfo"));
   EXPECT_THAT(r.output, HasSubstr("grpc.reflection.v1alpha.ServerReflection"));
+  EXPECT_THAT(r.output, HasSubstr(GetParam().service));
 }
 
 TEST_P(BinaryTest, BufCurlChecksLivenessAndReadiness) {
-  for (const char* service : {"", "readiness"}) {
+  for (const std::string& service : {std::string(), std::string("readiness"), GetParam().service}) {
     auto r = BufCurl(process_->grpc_address(), {"-d", nlohmann::json{{"service", service}}.dump(),
                                                 Url("grpc.health.v1.Health/Check")});
     ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -65,6 +68,7 @@ TEST_P(BinaryTest, BufCurlGetsCapabilities) {
   EXPECT_EQ(j["armId"], GetParam().arm_id);
   EXPECT_FALSE(j["version"].get<std::string>().empty());
   EXPECT_THAT(j["services"].dump(), HasSubstr("grpc.health.v1.Health"));
+  EXPECT_THAT(j["services"].dump(), HasSubstr(GetParam().service));
 }
 
 TEST_P(BinaryTest, PythonGrpcioClientChecksHealth) {
@@ -130,13 +134,13 @@ TEST_P(BinaryTest, JsonLogsAreOneObjectPerLine) {
   EXPECT_GE(events, 3);  // started, signal, shutting_down, stopped
 }
 
-INSTANTIATE_TEST_SUITE_P(AllBinaries, BinaryTest,
-                         ::testing::Values(BinaryCase{"armature-orchestrator", "orchestrator"},
-                                           BinaryCase{"armature-planner-arm", "planner"},
-                                           BinaryCase{"armature-manifest", "manifest"}),
-                         [](const ::testing::TestParamInfo<BinaryCase>& info) {
-                           return info.param.arm_id;
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    AllBinaries, BinaryTest,
+    ::testing::Values(BinaryCase{"armature-orchestrator", "orchestrator",
+                                 "armature.v1.Orchestrator"},
+                      BinaryCase{"armature-planner-arm", "planner", "armature.v1.PlannerArm"},
+                      BinaryCase{"armature-manifest", "manifest", "armature.v1.ManifestService"}),
+    [](const ::testing::TestParamInfo<BinaryCase>& info) { return info.param.arm_id; });
 
 class BinaryFlagsTest : public ::testing::TestWithParam<std::string> {};
 
@@ -163,9 +167,11 @@ TEST_P(BinaryFlagsTest, BadFlagsAreRefusedWithAMessage) {
 
 TEST_P(BinaryFlagsTest, BusyPortFailsStartWithTheAddress) {
   auto first = StartBinary(GetParam());
-  auto second = testing::RunCommand(
-      {BinaryPath(GetParam()), "--listen=" + first->grpc_address(), "--metrics_listen=off"}, "",
-      std::chrono::seconds(20));
+  std::vector<std::string> argv = {BinaryPath(GetParam()), "--listen=" + first->grpc_address(),
+                                   "--metrics_listen=off"};
+  // Not the default store: a database file in the working directory, shared between tests.
+  if (GetParam() == "armature-orchestrator") argv.push_back("--store=sqlite://:memory:");
+  auto second = testing::RunCommand(argv, "", std::chrono::seconds(20));
   EXPECT_EQ(second.exit_code, 1);
   EXPECT_THAT(second.output, HasSubstr(first->grpc_address()));
   first->Signal(SIGTERM);

@@ -360,6 +360,21 @@ TEST_F(OrchestratorServiceTest, ShutdownEndsWatchStreamsWithUnavailable) {
   EXPECT_THAT(end.error_message(), HasSubstr("shutting down"));
 }
 
+TEST_F(OrchestratorServiceTest, AWaitCutShortByShutdownSaysSoAndNamesTheTask) {
+  StartOrchestrator();
+  planner_.script.Hold();
+  v1::SubmitTaskResponse response;
+  grpc::Status status;
+  std::thread waiter(
+      [&] { status = Submit(Request(v1::GOAL, "Migrate the database", true), &response); });
+  ASSERT_TRUE(Eventually([&] { return planner_.script.waiting() == 1; }));
+  app_->ReleaseFollowers();
+  waiter.join();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(status.error_message(), HasSubstr("shutting down; task "));
+  EXPECT_THAT(status.error_message(), HasSubstr("is kept and resumes"));
+}
+
 TEST_F(OrchestratorServiceTest, CancelErrors) {
   StartOrchestrator();
   auto cancel = [&](const std::string& id, const std::string& reason) {
