@@ -118,12 +118,12 @@ absl::StatusOr<PromptTemplate> PromptTemplate::Parse(const std::string& yaml,
       std::string name = text.substr(i + 1, end - i - 1);
       if (allowed.count(name) == 0) {
         return FieldError(source, node, field,
-                          absl::StrCat("unknown placeholder {", name, "} at ", Where(text, i),
+                          absl::StrCat("unknown variable {", name, "} at ", Where(text, i),
                                        " of the text (allowed: ", AllowedList(allowed), ")"));
       }
       if (!literal.empty()) part.push_back(Segment{false, std::move(literal)});
       literal.clear();
-      tmpl.placeholders_.insert(name);
+      tmpl.variables_.insert(name);
       part.push_back(Segment{true, std::move(name)});
       i = end;
     }
@@ -136,14 +136,14 @@ absl::StatusOr<std::string> PromptTemplate::RenderPart(
     const std::vector<Segment>& part, const std::map<std::string, std::string>& vars) const {
   std::string out;
   for (const Segment& segment : part) {
-    if (!segment.is_placeholder) {
+    if (!segment.is_variable) {
       out += segment.text;
       continue;
     }
     auto it = vars.find(segment.text);
     if (it == vars.end()) {
       return absl::InvalidArgumentError(
-          absl::StrCat(source_, ": no value given for placeholder {", segment.text, "}"));
+          absl::StrCat(source_, ": no value given for variable {", segment.text, "}"));
     }
     out += it->second;
   }

@@ -16,7 +16,7 @@ struct RenderedPrompt {
   std::string user;
 };
 
-// PromptTemplate is a system and a user prompt with {name} placeholders, loaded from YAML:
+// PromptTemplate is a system and a user prompt with {name} variables, loaded from YAML:
 //
 //   description: what the prompt is for       # optional
 //   version: 3                                # optional
@@ -25,33 +25,33 @@ struct RenderedPrompt {
 //   user: |
 //     Goal: {goal}
 //
-// A placeholder is {name} with name = [A-Za-z_][A-Za-z0-9_]*; "{{" and "}}" stand for literal
+// A variable is {name} with name = [A-Za-z_][A-Za-z0-9_]*; "{{" and "}}" stand for literal
 // braces (so JSON examples are written with doubled braces). Rendering substitutes values
 // verbatim: a value containing "{goal}" is not expanded again.
 class PromptTemplate {
  public:
-  // Parses YAML text; `source` names it in messages. Placeholders outside `allowed` are
+  // Parses YAML text; `source` names it in messages. Variables outside `allowed` are
   // errors. Errors (INVALID_ARGUMENT) name the source and the problem: YAML syntax (with
   // line), system or user missing, empty or not a string, an unknown field, an unknown
-  // placeholder, an unbalanced brace (with its line and column in the field's text).
+  // variable, an unbalanced brace (with its line and column in the field's text).
   static absl::StatusOr<PromptTemplate> Parse(const std::string& yaml, absl::string_view source,
                                               const std::set<std::string>& allowed);
 
   // Substitutes `vars` into both prompts. INVALID_ARGUMENT naming the template and the
-  // placeholder when a placeholder the template uses has no value; extra values are ignored.
+  // variable when a variable the template uses has no value; extra values are ignored.
   absl::StatusOr<RenderedPrompt> Render(const std::map<std::string, std::string>& vars) const;
 
   // Where the template came from.
   const std::string& source() const { return source_; }
   // Optional description from the file.
   const std::string& description() const { return description_; }
-  // Placeholders used by system or user.
-  const std::set<std::string>& placeholders() const { return placeholders_; }
+  // Variables used by system or user.
+  const std::set<std::string>& variables() const { return variables_; }
 
  private:
-  // A literal run of text, or a placeholder name.
+  // A literal run of text, or a variable name.
   struct Segment {
-    bool is_placeholder = false;
+    bool is_variable = false;
     std::string text;
   };
 
@@ -62,7 +62,7 @@ class PromptTemplate {
   std::string description_;
   std::vector<Segment> system_;
   std::vector<Segment> user_;
-  std::set<std::string> placeholders_;
+  std::set<std::string> variables_;
 };
 
 // LoadPromptTemplate reads a template file (see PromptTemplate). NOT_FOUND when the file

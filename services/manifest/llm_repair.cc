@@ -72,18 +72,18 @@ void SanitizeStrings(google::protobuf::Message& message, Removed& removed) {
 
 }  // namespace
 
-std::set<std::string> ExtractPromptPlaceholders() {
+std::set<std::string> ExtractPromptVariables() {
   return {"treatment", "hints", "duration_seconds"};
 }
 
-std::set<std::string> RepairPromptPlaceholders() { return {"manifest_json", "violations"}; }
+std::set<std::string> RepairPromptVariables() { return {"manifest_json", "violations"}; }
 
 absl::StatusOr<ManifestPrompts> LoadManifestPrompts(const std::string& dir) {
   absl::StatusOr<llm::PromptTemplate> extract =
-      llm::LoadPromptTemplate(dir + "/manifest_extract.yaml", ExtractPromptPlaceholders());
+      llm::LoadPromptTemplate(dir + "/manifest_extract.yaml", ExtractPromptVariables());
   if (!extract.ok()) return extract.status();
   absl::StatusOr<llm::PromptTemplate> repair =
-      llm::LoadPromptTemplate(dir + "/manifest_repair.yaml", RepairPromptPlaceholders());
+      llm::LoadPromptTemplate(dir + "/manifest_repair.yaml", RepairPromptVariables());
   if (!repair.ok()) return repair.status();
   return ManifestPrompts{.extract = *std::move(extract), .repair = *std::move(repair)};
 }

@@ -18,11 +18,11 @@
 // when deterministic repairs leave violations (libs/manifest/repair.h).
 namespace armature::manifest_service {
 
-// Placeholders config/prompts/manifest_extract.yaml may use.
-std::set<std::string> ExtractPromptPlaceholders();
-// Placeholders config/prompts/manifest_repair.yaml may use: {manifest_json} (the manifest as
+// Variables config/prompts/manifest_extract.yaml may use.
+std::set<std::string> ExtractPromptVariables();
+// Variables config/prompts/manifest_repair.yaml may use: {manifest_json} (the manifest as
 // JSON with proto field names) and {violations} (one "- path (rule): message" line each).
-std::set<std::string> RepairPromptPlaceholders();
+std::set<std::string> RepairPromptVariables();
 
 // The prompt files of the manifest service.
 struct ManifestPrompts {

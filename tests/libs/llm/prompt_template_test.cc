@@ -43,7 +43,7 @@ std::string WriteTemp(const std::string& name, const std::string& content) {
   return path;
 }
 
-TEST(PromptTemplateTest, RendersPlaceholders) {
+TEST(PromptTemplateTest, RendersVariables) {
   absl::StatusOr<PromptTemplate> tmpl = Parse(R"(
 description: test prompt
 version: 2
@@ -54,7 +54,7 @@ user: "Goal: {goal}\nConstraints: {constraints}\nContext: {context}\nAgain: {goa
 )");
   ASSERT_TRUE(tmpl.ok()) << tmpl.status();
   EXPECT_EQ(tmpl->description(), "test prompt");
-  EXPECT_THAT(tmpl->placeholders(), ElementsAre("arms", "constraints", "context", "goal"));
+  EXPECT_THAT(tmpl->variables(), ElementsAre("arms", "constraints", "context", "goal"));
   absl::StatusOr<RenderedPrompt> prompt = tmpl->Render(
       {{"goal", "ship"}, {"constraints", "none"}, {"context", "-"}, {"arms", "coder, judge"}});
   ASSERT_TRUE(prompt.ok()) << prompt.status();
@@ -79,13 +79,13 @@ TEST(PromptTemplateTest, ValuesAreNotExpandedAgain) {
   EXPECT_EQ(prompt->user, "Goal: print {arms} and {{x}}");
 }
 
-TEST(PromptTemplateTest, MissingValueNamesThePlaceholder) {
+TEST(PromptTemplateTest, MissingValueNamesTheVariable) {
   absl::StatusOr<PromptTemplate> tmpl = Parse("system: '{arms}'\nuser: '{goal}'\n");
   ASSERT_TRUE(tmpl.ok());
   absl::StatusOr<RenderedPrompt> prompt = tmpl->Render({{"goal", "g"}, {"unused", "x"}});
   ASSERT_FALSE(prompt.ok());
   EXPECT_EQ(prompt.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(prompt.status().message(), "prompts/test.yaml: no value given for placeholder {arms}");
+  EXPECT_EQ(prompt.status().message(), "prompts/test.yaml: no value given for variable {arms}");
 }
 
 TEST(PromptTemplateTest, MissingFileNamesThePath) {
@@ -135,9 +135,9 @@ TEST(PromptTemplateTest, UnknownField) {
               HasSubstr("prompts/test.yaml:3: sytem: unknown field"));
 }
 
-TEST(PromptTemplateTest, UnknownPlaceholderListsTheAllowedOnes) {
+TEST(PromptTemplateTest, UnknownVariableListsTheAllowedOnes) {
   const std::string message = ErrorOf("system: s\nuser: |\n  Goal: {goal}\n  Budget: {budget}\n");
-  EXPECT_THAT(message, HasSubstr("unknown placeholder {budget} at line 2, column 9"));
+  EXPECT_THAT(message, HasSubstr("unknown variable {budget} at line 2, column 9"));
   EXPECT_THAT(message, HasSubstr("allowed: {arms}, {constraints}, {context}, {goal}"));
 }
 
@@ -148,7 +148,7 @@ TEST(PromptTemplateTest, UnbalancedOpeningBrace) {
   EXPECT_THAT(message, HasSubstr("write {{"));
 }
 
-TEST(PromptTemplateTest, UnclosedPlaceholder) {
+TEST(PromptTemplateTest, UnclosedVariable) {
   EXPECT_THAT(ErrorOf("system: s\nuser: 'Goal: {goal'\n"), HasSubstr("unbalanced '{'"));
 }
 
@@ -157,7 +157,7 @@ TEST(PromptTemplateTest, UnbalancedClosingBrace) {
               HasSubstr("user: unbalanced '}' at line 1, column 5"));
 }
 
-// The prompt files shipped in config/prompts/ load with the placeholders their services use.
+// The prompt files shipped in config/prompts/ load with the variables their services use.
 std::string PromptPath(const std::string& name) {
   return std::string(ARMATURE_SOURCE_DIR) + "/config/prompts/" + name;
 }
@@ -166,7 +166,7 @@ TEST(ShippedPromptsTest, PlannerPromptRenders) {
   absl::StatusOr<PromptTemplate> tmpl =
       LoadPromptTemplate(PromptPath("planner.yaml"), PlannerVars());
   ASSERT_TRUE(tmpl.ok()) << tmpl.status();
-  EXPECT_EQ(tmpl->placeholders(), PlannerVars());
+  EXPECT_EQ(tmpl->variables(), PlannerVars());
   absl::StatusOr<RenderedPrompt> prompt = tmpl->Render({{"goal", "Build a REST API"},
                                                         {"constraints", "- Python only"},
                                                         {"context", "(none)"},
@@ -206,8 +206,7 @@ TEST(ShippedPromptsTest, ManifestExtractPromptRenders) {
   absl::StatusOr<PromptTemplate> tmpl = LoadPromptTemplate(
       PromptPath("manifest_extract.yaml"), {"treatment", "hints", "duration_seconds"});
   ASSERT_TRUE(tmpl.ok()) << tmpl.status();
-  EXPECT_EQ(tmpl->placeholders(),
-            (std::set<std::string>{"treatment", "hints", "duration_seconds"}));
+  EXPECT_EQ(tmpl->variables(), (std::set<std::string>{"treatment", "hints", "duration_seconds"}));
   absl::StatusOr<RenderedPrompt> prompt = tmpl->Render({{"treatment", "## Scene 1\nNarration: hi"},
                                                         {"hints", "tone: playful"},
                                                         {"duration_seconds", "45"}});

@@ -69,7 +69,7 @@ std::unique_ptr<llm::ProviderChain> Chain(const std::vector<const FakeHttpServer
 
 llm::PromptTemplate ShippedRepairPrompt() {
   absl::StatusOr<llm::PromptTemplate> prompt = llm::LoadPromptTemplate(
-      SourcePath("config/prompts/manifest_repair.yaml"), RepairPromptPlaceholders());
+      SourcePath("config/prompts/manifest_repair.yaml"), RepairPromptVariables());
   EXPECT_TRUE(prompt.ok()) << prompt.status();
   return *prompt;
 }
@@ -334,8 +334,8 @@ TEST_F(RepairLoopTest, GarbageFallsBackToTheMinimalManifestWithAWarning) {
 TEST(ManifestPromptsTest, ShippedPromptsLoadAndTheRepairExampleIsAValidManifest) {
   absl::StatusOr<ManifestPrompts> prompts = LoadManifestPrompts(SourcePath("config/prompts"));
   ASSERT_TRUE(prompts.ok()) << prompts.status();
-  EXPECT_EQ(prompts->repair.placeholders(), RepairPromptPlaceholders());
-  EXPECT_EQ(prompts->extract.placeholders(), ExtractPromptPlaceholders());
+  EXPECT_EQ(prompts->repair.variables(), RepairPromptVariables());
+  EXPECT_EQ(prompts->extract.variables(), ExtractPromptVariables());
   absl::StatusOr<llm::RenderedPrompt> rendered = prompts->repair.Render(
       {{"manifest_json", "{\"id\": \"\"}"}, {"violations", "- id (required): id is empty\n"}});
   ASSERT_TRUE(rendered.ok()) << rendered.status();
@@ -366,7 +366,7 @@ class BadPromptFilesTest : public ::testing::Test {
   std::string dir_;
 };
 
-TEST_F(BadPromptFilesTest, UnknownPlaceholderNamesTheFileAndThePlaceholder) {
+TEST_F(BadPromptFilesTest, UnknownVariableNamesTheFileAndTheVariable) {
   WriteRepair("system: repair\nuser: \"{manifest}\"\n");
   absl::StatusOr<ManifestPrompts> prompts = LoadManifestPrompts(dir_);
   ASSERT_FALSE(prompts.ok());

@@ -297,7 +297,7 @@ class ManifestLlmRepairTest : public ManifestServiceTest {
         yaml, "test.yaml", [](const std::string&) -> std::optional<std::string> { return {}; });
     ASSERT_TRUE(config.ok()) << config.status();
     auto extract = llm::PromptTemplate::Parse("system: extract\nuser: \"{treatment}\"\n",
-                                              "extract.yaml", ExtractPromptPlaceholders());
+                                              "extract.yaml", ExtractPromptVariables());
     ASSERT_TRUE(extract.ok()) << extract.status();
     absl::StatusOr<ManifestPrompts> shipped =
         LoadManifestPrompts(absl::StrCat(ARMATURE_SOURCE_DIR, "/config/prompts"));
