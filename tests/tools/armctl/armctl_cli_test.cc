@@ -2,10 +2,12 @@
 // what it prints (text and --json), and its exit codes.
 #include <stdio.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -174,7 +176,11 @@ class ArmctlCliTest : public testing::ServiceFixture {
   }
 
   std::string TempFile(const std::string& name, const std::string& contents) {
-    const std::string path = ::testing::TempDir() + "/" + name;
+    // Unique per process and test: other tests (and the docs examples) write files of the same
+    // name in the shared temp directory at the same time.
+    const std::string path =
+        absl::StrCat(::testing::TempDir(), "/armctl_cli_", getpid(), "_",
+                     ::testing::UnitTest::GetInstance()->current_test_info()->name(), "_", name);
     std::ofstream(path, std::ios::binary) << contents;
     return path;
   }
