@@ -44,14 +44,6 @@ absl::Time CallerDeadline(const grpc::ServerContext& context) {
   return absl::FromChrono(d);
 }
 
-absl::Time TaskDeadline(const v1::Task& task) {
-  if (task.deadline().seconds() == 0 && task.deadline().nanos() == 0) {
-    return absl::InfiniteFuture();
-  }
-  return absl::FromUnixSeconds(task.deadline().seconds()) +
-         absl::Nanoseconds(task.deadline().nanos());
-}
-
 }  // namespace
 
 absl::StatusOr<v1::Task> TaskFromRequest(const v1::SubmitTaskRequest& request,

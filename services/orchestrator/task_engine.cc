@@ -17,11 +17,6 @@ namespace {
 using runtime::Log;
 using runtime::LogLevel;
 
-absl::Time FromTimestamp(const google::protobuf::Timestamp& ts) {
-  if (ts.seconds() == 0 && ts.nanos() == 0) return absl::InfiniteFuture();
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
-
 std::string CodeName(absl::StatusCode code) {
   return std::string(runtime::StatusCodeName(static_cast<grpc::StatusCode>(code)));
 }
@@ -66,6 +61,12 @@ std::string FormatDelay(absl::Duration d) {
 }
 
 }  // namespace
+
+absl::Time TaskDeadline(const v1::Task& task) {
+  const google::protobuf::Timestamp& ts = task.deadline();
+  if (ts.seconds() == 0 && ts.nanos() == 0) return absl::InfiniteFuture();
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
 
 TaskEngine::TaskEngine(store::TaskStore& store, const PipelineConfig& config, StageRunner& runner,
                        TaskHub& hub, prometheus::Registry& registry, EngineOptions options,
@@ -294,7 +295,7 @@ TaskEngine::Step TaskEngine::RunStage(v1::Task& task, const StageSpec& stage, bo
       return Step::kStop;
     }
   }
-  const absl::Time deadline = FromTimestamp(task.deadline());
+  const absl::Time deadline = TaskDeadline(task);
   const BackoffOptions wait{.initial = config_.tasks.wait_initial,
                             .multiplier = 2.0,
                             .max = config_.tasks.wait_max,

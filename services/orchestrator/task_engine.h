@@ -28,6 +28,9 @@
 
 namespace armature::orchestrator {
 
+// When `task` must be finished by (absl::InfiniteFuture() when it has no deadline).
+absl::Time TaskDeadline(const v1::Task& task);
+
 struct EngineOptions {
   // Threads running tasks (each runs one task at a time, blocking on its arm calls).
   int workers = 16;
