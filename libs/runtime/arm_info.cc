@@ -24,16 +24,23 @@ ArmInfoService::ArmInfoService(const ArmInfoProvider* provider, const DomainStat
     : provider_(provider),
       stats_(stats),
       options_(std::move(options)),
-      shutting_down_(std::move(shutting_down)) {}
+      shutting_down_(std::move(shutting_down)) {
+  SetMessageAllocatorFor_GetCapabilities(&capabilities_allocator_);
+}
 
 GetCapabilitiesResponse ArmInfoService::Capabilities() const {
   GetCapabilitiesResponse out;
-  provider_->Describe(&out);
-  out.set_version(options_.version);
-  for (const auto& s : options_.services) out.add_services(s);
-  out.set_observed_latency_ms(stats_->mean_latency_ms());
-  out.set_success_rate(stats_->success_rate());
+  FillCapabilities(&out);
   return out;
+}
+
+void ArmInfoService::FillCapabilities(GetCapabilitiesResponse* out) const {
+  provider_->Describe(out);
+  out->set_version(options_.version);
+  out->mutable_services()->Reserve(static_cast<int>(options_.services.size()));
+  for (const auto& s : options_.services) out->add_services(s);
+  out->set_observed_latency_ms(stats_->mean_latency_ms());
+  out->set_success_rate(stats_->success_rate());
 }
 
 GetReadinessResponse ArmInfoService::Readiness() const {
@@ -53,22 +60,27 @@ GetReadinessResponse ArmInfoService::Readiness() const {
   return out;
 }
 
+void ArmInfoService::BindMetrics(ServerMetrics& metrics) {
+  capabilities_metrics_ = &metrics.Instrument("/armature.v1.ArmInfo/GetCapabilities");
+  readiness_metrics_ = &metrics.Instrument("/armature.v1.ArmInfo/GetReadiness");
+}
+
 grpc::ServerUnaryReactor* ArmInfoService::GetCapabilities(
     grpc::CallbackServerContext* context, const armature::v1::GetCapabilitiesRequest* /*request*/,
     GetCapabilitiesResponse* response) {
-  *response = Capabilities();
-  auto* reactor = context->DefaultReactor();
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
+  UnaryCall* call = UnaryCall::Start(context, capabilities_metrics_);
+  FillCapabilities(response);
+  call->Finish(grpc::Status::OK);
+  return call->reactor();
 }
 
 grpc::ServerUnaryReactor* ArmInfoService::GetReadiness(
     grpc::CallbackServerContext* context, const armature::v1::GetReadinessRequest* /*request*/,
     GetReadinessResponse* response) {
+  UnaryCall* call = UnaryCall::Start(context, readiness_metrics_);
   *response = Readiness();
-  auto* reactor = context->DefaultReactor();
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
+  call->Finish(grpc::Status::OK);
+  return call->reactor();
 }
 
 }  // namespace armature::runtime

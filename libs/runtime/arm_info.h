@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "armature/v1/arm_info.grpc.pb.h"
+#include "libs/runtime/arena_allocator.h"
 #include "libs/runtime/metrics.h"
+#include "libs/runtime/unary_call.h"
 
 namespace armature::runtime {
 
@@ -44,7 +46,8 @@ class StaticArmInfo final : public ArmInfoProvider {
 };
 
 // ArmInfoService serves armature.v1.ArmInfo from a provider plus runtime facts.
-class ArmInfoService final : public armature::v1::ArmInfo::CallbackService {
+class ArmInfoService final : public armature::v1::ArmInfo::CallbackService,
+                             public InstrumentedService {
  public:
   struct Options {
     // Version of the binary.
@@ -58,8 +61,11 @@ class ArmInfoService final : public armature::v1::ArmInfo::CallbackService {
                  std::function<bool()> shutting_down);
 
   armature::v1::GetCapabilitiesResponse Capabilities() const;
+  void FillCapabilities(armature::v1::GetCapabilitiesResponse* out) const;
   // Evaluates every check now; ready = all critical checks pass and not shutting down.
   armature::v1::GetReadinessResponse Readiness() const;
+
+  void BindMetrics(ServerMetrics& metrics) override;
 
   grpc::ServerUnaryReactor* GetCapabilities(
       grpc::CallbackServerContext* context, const armature::v1::GetCapabilitiesRequest* request,
@@ -73,6 +79,11 @@ class ArmInfoService final : public armature::v1::ArmInfo::CallbackService {
   const DomainStats* stats_;
   const Options options_;
   const std::function<bool()> shutting_down_;
+  // GetCapabilities fills its answer in place: on an arena it makes no malloc per field.
+  ArenaMessageAllocator<armature::v1::GetCapabilitiesRequest, armature::v1::GetCapabilitiesResponse>
+      capabilities_allocator_;
+  MethodMetrics* capabilities_metrics_ = nullptr;
+  MethodMetrics* readiness_metrics_ = nullptr;
 };
 
 }  // namespace armature::runtime

@@ -153,20 +153,24 @@ void HealthService::Unregister(WatchReactor* reactor) {
   watchers_.erase(reactor);
 }
 
+void HealthService::BindMetrics(ServerMetrics& metrics) {
+  check_metrics_ = &metrics.Instrument("/grpc.health.v1.Health/Check");
+}
+
 grpc::ServerUnaryReactor* HealthService::Check(grpc::CallbackServerContext* context,
                                                const HealthCheckRequest* request,
                                                HealthCheckResponse* response) {
-  auto* reactor = context->DefaultReactor();
+  UnaryCall* call = UnaryCall::Start(context, check_metrics_);
   if (request->service() == kReadinessService && !shutting_down()) RefreshReadiness();
   const ServingStatus status = GetStatus(request->service());
   if (status == HealthCheckResponse::SERVICE_UNKNOWN) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::NOT_FOUND,
-                                 "unknown service \"" + request->service() + "\""));
-    return reactor;
+    call->Finish(grpc::Status(grpc::StatusCode::NOT_FOUND,
+                              "unknown service \"" + request->service() + "\""));
+    return call->reactor();
   }
   response->set_status(status);
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
+  call->Finish(grpc::Status::OK);
+  return call->reactor();
 }
 
 grpc::ServerWriteReactor<HealthCheckResponse>* HealthService::Watch(

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "libs/runtime/unary_call.h"
 
 namespace armature::runtime {
 
@@ -20,7 +21,8 @@ inline constexpr char kReadinessService[] = "readiness";
 // SERVING only while the readiness probe says ready; any other name is registered by
 // SetStatus. Unknown names: Check answers NOT_FOUND, Watch sends SERVICE_UNKNOWN and
 // keeps the stream open. Thread-safe.
-class HealthService final : public grpc::health::v1::Health::CallbackService {
+class HealthService final : public grpc::health::v1::Health::CallbackService,
+                            public InstrumentedService {
  public:
   // `readiness_probe` is evaluated on every Check("readiness") and by RefreshReadiness().
   explicit HealthService(std::function<bool()> readiness_probe);
@@ -36,6 +38,9 @@ class HealthService final : public grpc::health::v1::Health::CallbackService {
   // ends their streams with OK, so a draining server is not held open by watchers.
   void Shutdown();
   bool shutting_down() const;
+
+  // Check records its calls itself (UnaryCall); Watch streams go through the interceptor.
+  void BindMetrics(ServerMetrics& metrics) override;
 
   grpc::ServerUnaryReactor* Check(grpc::CallbackServerContext* context,
                                   const grpc::health::v1::HealthCheckRequest* request,
@@ -55,6 +60,7 @@ class HealthService final : public grpc::health::v1::Health::CallbackService {
   std::map<std::string, ServingStatus> statuses_;
   std::set<WatchReactor*> watchers_;
   bool shutdown_ = false;
+  MethodMetrics* check_metrics_ = nullptr;
 };
 
 }  // namespace armature::runtime

@@ -88,13 +88,17 @@ std::string FormatLogLine(LogFormat format, LogLevel level, std::string_view ser
   return line;
 }
 
+bool LogEnabled(LogLevel level) {
+  static constexpr spdlog::level::level_enum kLevels[] = {spdlog::level::debug, spdlog::level::info,
+                                                          spdlog::level::warn, spdlog::level::err};
+  return State().logger->should_log(kLevels[static_cast<int>(level)]);
+}
+
 void Log(LogLevel level, std::string_view event, const std::vector<LogField>& fields) {
   LogState& s = State();
   // A line the logger would drop is not formatted at all (DEBUG lines of every health or ArmInfo
   // call, in the default configuration).
-  static constexpr spdlog::level::level_enum kLevels[] = {spdlog::level::debug, spdlog::level::info,
-                                                          spdlog::level::warn, spdlog::level::err};
-  if (!s.logger->should_log(kLevels[static_cast<int>(level)])) return;
+  if (!LogEnabled(level)) return;
   const std::string ts = absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone());
   const std::string line = FormatLogLine(s.format, level, s.service, ts, event, fields);
   switch (level) {

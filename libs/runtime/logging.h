@@ -27,6 +27,9 @@ void InitLogging(LogFormat format, std::string_view service);
 // {"ts","level","service","event",fields...}.
 void Log(LogLevel level, std::string_view event, const std::vector<LogField>& fields = {});
 
+// LogEnabled is false for lines Log would drop at `level`, so callers can skip building them.
+bool LogEnabled(LogLevel level);
+
 // FormatLogLine renders a line without writing it (used by Log and by tests).
 std::string FormatLogLine(LogFormat format, LogLevel level, std::string_view service,
                           std::string_view timestamp, std::string_view event,

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "libs/runtime/logging.h"
+#include "libs/runtime/unary_call.h"
 #include "nlohmann/json.hpp"
 #include "prometheus/exposer.h"
 
@@ -23,7 +24,7 @@ ArmServer::ArmServer(ServerOptions options, const ArmInfoProvider* provider)
     : options_(std::move(options)),
       provider_(provider),
       registry_(std::make_shared<prometheus::Registry>()),
-      metrics_(std::make_unique<ServerMetrics>(*registry_)) {
+      metrics_(std::make_unique<ServerMetrics>(*registry_, options_.rpc_log)) {
   health_ = std::make_unique<HealthService>(
       [this] { return arm_info_ != nullptr && arm_info_->Readiness().ready(); });
 }
@@ -31,6 +32,9 @@ ArmServer::ArmServer(ServerOptions options, const ArmInfoProvider* provider)
 ArmServer::~ArmServer() { Shutdown(); }
 
 void ArmServer::AddService(grpc::Service* service, std::string full_name) {
+  if (auto* instrumented = dynamic_cast<InstrumentedService*>(service)) {
+    instrumented->BindMetrics(*metrics_);
+  }
   services_.emplace_back(service, std::move(full_name));
 }
 
@@ -54,6 +58,8 @@ absl::Status ArmServer::Start() {
       provider_, &metrics_->domain_stats(),
       ArmInfoService::Options{.version = options_.version, .services = std::move(names)},
       [this] { return health_->shutting_down(); });
+  health_->BindMetrics(*metrics_);
+  arm_info_->BindMetrics(*metrics_);
   builder.RegisterService(health_.get());
   builder.RegisterService(arm_info_.get());
 

@@ -44,6 +44,8 @@ struct ServerOptions {
   int readiness_poll_ms = 1000;
   // Version reported by ArmInfo.
   std::string version = "dev";
+  // Which finished domain RPCs are logged at INFO (`rpc` event); the rest at DEBUG.
+  RpcLog rpc_log = RpcLog::kErrors;
 };
 
 // ArmServer owns one gRPC server with everything an Armature binary serves besides its
@@ -58,7 +60,8 @@ class ArmServer {
   ArmServer& operator=(const ArmServer&) = delete;
 
   // Registers a domain service (must outlive the server) under its fully-qualified
-  // name (the generated `Svc::service_full_name()`). Call before Start().
+  // name (the generated `Svc::service_full_name()`). Call before Start(). A service that is
+  // also a runtime::InstrumentedService is bound to the server's metrics here.
   void AddService(grpc::Service* service, std::string full_name);
 
   // Registry for the binary's own metric families (register before or after Start()).

@@ -17,6 +17,9 @@ ABSL_FLAG(std::string, metrics_listen, "",
           "Prometheus /metrics listen address HOST:PORT; port 0 picks a free port; \"off\" "
           "disables the endpoint. Empty = this binary's default.");
 ABSL_FLAG(std::string, log_format, "text", "Log line format on stderr: text or json.");
+ABSL_FLAG(std::string, rpc_log, "errors",
+          "Which finished calls of the domain services get an `rpc` log line (method, code, "
+          "duration, request id, peer): all, errors (calls that did not end OK) or off.");
 ABSL_FLAG(int, shutdown_grace_seconds, 10,
           "On SIGTERM/SIGINT, seconds in-flight RPCs may take to finish before they are "
           "cancelled (health goes NOT_SERVING first).");
@@ -79,6 +82,9 @@ void ParseCommandLine(int argc, char** argv, const BinaryDefaults& defaults) {
   auto format = ParseLogFormat(absl::GetFlag(FLAGS_log_format));
   if (!format.ok()) Die(absl::StrCat(defaults.name, ": ", format.status().message()));
   InitLogging(*format, defaults.name);
+  if (auto rpc_log = ParseRpcLog(absl::GetFlag(FLAGS_rpc_log)); !rpc_log.ok()) {
+    Die(absl::StrCat(defaults.name, ": ", rpc_log.status().message()));
+  }
   if (absl::GetFlag(FLAGS_shutdown_grace_seconds) < 0) {
     Die(absl::StrCat(defaults.name, ": shutdown_grace_seconds: must be >= 0"));
   }
@@ -112,6 +118,8 @@ ServerOptions ServerOptionsFromFlags(const BinaryDefaults& defaults) {
   options.max_connection_age_seconds = absl::GetFlag(FLAGS_max_connection_age_seconds);
   options.max_connection_age_grace_seconds = absl::GetFlag(FLAGS_max_connection_age_grace_seconds);
   options.version = std::string(ArmatureVersion());
+  // Checked by ParseCommandLine.
+  options.rpc_log = ParseRpcLog(absl::GetFlag(FLAGS_rpc_log)).value_or(RpcLog::kErrors);
   return options;
 }
 

@@ -1,7 +1,10 @@
 #include "libs/store/sqlite.h"
 
 #include <utility>
+#include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace armature::store {
@@ -36,27 +39,78 @@ absl::Status SqliteStatus(int rc, sqlite3* db, absl::string_view context) {
   }
 }
 
-Statement::Statement(sqlite3* db, sqlite3_stmt* stmt, absl::string_view sql)
-    : db_(db), stmt_(stmt), sql_(sql) {}
+// StatementCache keeps idle compiled statements of one connection by SQL text. Used under
+// the connection's serialisation, like the connection itself.
+class StatementCache {
+ public:
+  ~StatementCache() {
+    for (auto& [sql, idle] : idle_) {
+      for (sqlite3_stmt* stmt : idle) sqlite3_finalize(stmt);
+    }
+  }
+
+  // An idle statement for `sql`, or null.
+  sqlite3_stmt* Take(absl::string_view sql) {
+    auto it = idle_.find(sql);
+    if (it == idle_.end() || it->second.empty()) return nullptr;
+    sqlite3_stmt* stmt = it->second.back();
+    it->second.pop_back();
+    return stmt;
+  }
+
+  // Keeps `stmt` (already reset) for the next Take of `sql`, or finalizes it when the cache
+  // is full of other texts.
+  void Give(const std::string& sql, sqlite3_stmt* stmt) {
+    auto it = idle_.find(sql);
+    if (it == idle_.end()) {
+      if (idle_.size() >= Database::kMaxCachedSql) {
+        sqlite3_finalize(stmt);
+        return;
+      }
+      it = idle_.emplace(sql, std::vector<sqlite3_stmt*>()).first;
+    }
+    it->second.push_back(stmt);
+  }
+
+ private:
+  absl::flat_hash_map<std::string, std::vector<sqlite3_stmt*>> idle_;
+};
+
+Statement::Statement(sqlite3* db, sqlite3_stmt* stmt, absl::string_view sql, StatementCache* cache)
+    : db_(db), stmt_(stmt), sql_(sql), cache_(cache) {}
 
 Statement::Statement(Statement&& other) noexcept
     : db_(std::exchange(other.db_, nullptr)),
       stmt_(std::exchange(other.stmt_, nullptr)),
       sql_(std::move(other.sql_)),
+      cache_(std::exchange(other.cache_, nullptr)),
       bind_status_(std::move(other.bind_status_)) {}
 
 Statement& Statement::operator=(Statement&& other) noexcept {
   if (this != &other) {
-    sqlite3_finalize(stmt_);
+    Release();
     db_ = std::exchange(other.db_, nullptr);
     stmt_ = std::exchange(other.stmt_, nullptr);
     sql_ = std::move(other.sql_);
+    cache_ = std::exchange(other.cache_, nullptr);
     bind_status_ = std::move(other.bind_status_);
   }
   return *this;
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() { Release(); }
+
+void Statement::Release() {
+  if (stmt_ == nullptr) return;
+  if (cache_ == nullptr) {
+    sqlite3_finalize(stmt_);
+  } else {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    cache_->Give(sql_, stmt_);
+  }
+  stmt_ = nullptr;
+}
 
 void Statement::NoteBind(int rc, int index) {
   if (rc != SQLITE_OK && bind_status_.ok()) {
@@ -139,21 +193,37 @@ absl::StatusOr<Database> Database::Open(const std::string& filename, int flags) 
   return Database(db, filename);
 }
 
+Database::Database(sqlite3* db, std::string filename)
+    : db_(db), filename_(std::move(filename)), cache_(std::make_unique<StatementCache>()) {}
+
 Database::Database(Database&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), filename_(std::move(other.filename_)) {}
+    : db_(std::exchange(other.db_, nullptr)),
+      filename_(std::move(other.filename_)),
+      cache_(std::move(other.cache_)) {}
 
 Database& Database::operator=(Database&& other) noexcept {
   if (this != &other) {
+    cache_.reset();
     sqlite3_close_v2(db_);
     db_ = std::exchange(other.db_, nullptr);
     filename_ = std::move(other.filename_);
+    cache_ = std::move(other.cache_);
   }
   return *this;
 }
 
-Database::~Database() { sqlite3_close_v2(db_); }
+Database::~Database() {
+  // Statements first: the connection closes once none is left.
+  cache_.reset();
+  sqlite3_close_v2(db_);
+}
 
 absl::Status Database::Exec(absl::string_view sql) {
+  if (!absl::StrContains(sql, ';')) {
+    absl::StatusOr<Statement> stmt = Prepare(sql);
+    if (!stmt.ok()) return stmt.status();
+    return stmt->Run();
+  }
   const std::string text(sql);
   char* error = nullptr;
   const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &error);
@@ -164,13 +234,21 @@ absl::Status Database::Exec(absl::string_view sql) {
 }
 
 absl::StatusOr<Statement> Database::Prepare(absl::string_view sql) {
+  if (sqlite3_stmt* cached = cache_ != nullptr ? cache_->Take(sql) : nullptr) {
+    return Statement(db_, cached, sql, cache_.get());
+  }
   sqlite3_stmt* stmt = nullptr;
-  const int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+  const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                    SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) {
     sqlite3_finalize(stmt);
     return SqliteStatus(rc, db_, absl::StrCat("preparing ", sql));
   }
-  return Statement(db_, stmt, sql);
+  if (stmt == nullptr) {
+    // Only whitespace or a comment: nothing to run.
+    return absl::InvalidArgumentError(absl::StrCat("preparing \"", sql, "\": no SQL statement"));
+  }
+  return Statement(db_, stmt, sql, cache_.get());
 }
 
 absl::StatusOr<int64_t> Database::QueryInt64(absl::string_view sql) {

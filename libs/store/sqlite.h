@@ -5,6 +5,7 @@
 // and SQLite result codes turned into absl::Status once, here.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -22,7 +23,11 @@ namespace armature::store {
 // READONLY and PERM become FAILED_PRECONDITION, anything else INTERNAL.
 absl::Status SqliteStatus(int rc, sqlite3* db, absl::string_view context);
 
+class StatementCache;
+
 // Statement is one prepared statement. Bind indexes start at 1, column indexes at 0.
+// One from Database::Prepare goes back to its connection's cache when destroyed (reset,
+// bindings cleared), so the next Prepare of the same SQL does not compile it again.
 // Bind errors are remembered and reported by the next Step/Run.
 class Statement {
  public:
@@ -52,12 +57,15 @@ class Statement {
 
  private:
   friend class Database;
-  Statement(sqlite3* db, sqlite3_stmt* stmt, absl::string_view sql);
+  Statement(sqlite3* db, sqlite3_stmt* stmt, absl::string_view sql, StatementCache* cache);
   void NoteBind(int rc, int index);
+  // Returns stmt_ to the cache, or finalizes it.
+  void Release();
 
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
   std::string sql_;
+  StatementCache* cache_ = nullptr;
   absl::Status bind_status_;
 };
 
@@ -74,10 +82,13 @@ class Database {
   Database& operator=(const Database&) = delete;
   ~Database();
 
-  // Exec runs one or more ';'-separated statements that return no rows of interest.
+  // Exec runs one or more ';'-separated statements that return no rows of interest. A single
+  // statement (no ';') goes through Prepare's cache.
   absl::Status Exec(absl::string_view sql);
-  // Prepare compiles one statement.
+  // Prepare compiles one statement, or takes an idle compiled copy of the same SQL from the
+  // connection's cache (up to kMaxCachedSql distinct texts are kept).
   absl::StatusOr<Statement> Prepare(absl::string_view sql);
+  static constexpr size_t kMaxCachedSql = 64;
   // QueryInt64 returns the first column of the first row of `sql` (e.g. a PRAGMA).
   absl::StatusOr<int64_t> QueryInt64(absl::string_view sql);
   // QueryText returns the first column of the first row of `sql` as text.
@@ -87,10 +98,12 @@ class Database {
   sqlite3* handle() const { return db_; }
 
  private:
-  Database(sqlite3* db, std::string filename) : db_(db), filename_(std::move(filename)) {}
+  Database(sqlite3* db, std::string filename);
 
   sqlite3* db_ = nullptr;
   std::string filename_;
+  // Heap-allocated so that Statements keep pointing at it when the Database moves.
+  std::unique_ptr<StatementCache> cache_;
 };
 
 }  // namespace armature::store

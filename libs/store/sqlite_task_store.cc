@@ -9,6 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "libs/store/page_token.h"
 #include "libs/store/sqlite_migrations.h"
 
@@ -46,6 +48,18 @@ std::string Serialize(const google::protobuf::MessageLite& message) {
   return out;
 }
 
+// Map fields (a job's Struct payload) in key order, so that equal jobs have equal bytes.
+std::string SerializeDeterministic(const google::protobuf::MessageLite& message) {
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    message.SerializeToCodedStream(&coded);
+  }
+  return out;
+}
+
 absl::Status ParseBlob(absl::string_view blob, google::protobuf::MessageLite* message,
                        absl::string_view what, absl::string_view task_id) {
   if (!message->ParseFromArray(blob.data(), static_cast<int>(blob.size()))) {
@@ -66,14 +80,21 @@ void BindOptional(Statement& stmt, int index, bool present, const Message& messa
 }
 
 // The part of a task stored in tasks.task: everything except what has its own
-// column or table.
-std::string CoreTaskBlob(const v1::Task& task) {
-  v1::Task core = task;
-  core.clear_plan();
-  core.clear_scene_plan();
-  core.clear_manifest();
-  core.clear_jobs();
-  return Serialize(core);
+// column or table. The big parts are moved aside while it is serialised, not copied.
+std::string CoreTaskBlob(v1::Task& task) {
+  std::unique_ptr<v1::Plan> plan(task.has_plan() ? task.release_plan() : nullptr);
+  std::unique_ptr<v1::ScenePlan> scene_plan(task.has_scene_plan() ? task.release_scene_plan()
+                                                                  : nullptr);
+  std::unique_ptr<v1::ProductionManifest> manifest(task.has_manifest() ? task.release_manifest()
+                                                                       : nullptr);
+  google::protobuf::RepeatedPtrField<v1::Job> jobs;
+  jobs.Swap(task.mutable_jobs());
+  std::string blob = Serialize(task);
+  if (plan) task.set_allocated_plan(plan.release());
+  if (scene_plan) task.set_allocated_scene_plan(scene_plan.release());
+  if (manifest) task.set_allocated_manifest(manifest.release());
+  jobs.Swap(task.mutable_jobs());
+  return blob;
 }
 
 // Reads the kTaskColumns of `stmt`, starting at column `first`, into a task
@@ -155,8 +176,27 @@ absl::StatusOr<std::optional<v1::Task>> FindTask(Database& db, absl::string_view
   return std::move(tasks->front());
 }
 
+// True when task_jobs already holds exactly `task`'s jobs, in order.
+absl::StatusOr<bool> JobsUnchanged(Database& db, const v1::Task& task) {
+  absl::StatusOr<Statement> stmt =
+      db.Prepare("SELECT job FROM task_jobs WHERE task_id = ?1 ORDER BY ordinal");
+  if (!stmt.ok()) return stmt.status();
+  stmt->BindText(1, task.id());
+  for (int i = 0;; ++i) {
+    absl::StatusOr<bool> row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return i == task.jobs_size();
+    if (i >= task.jobs_size()) return false;
+    if (stmt->ColumnBlob(0) != SerializeDeterministic(task.jobs(i))) return false;
+  }
+}
+
 absl::Status WriteJobs(Database& db, const v1::Task& task, bool replace) {
   if (replace) {
+    // Jobs are set once, when the manifest is built; most updates leave them as they are.
+    absl::StatusOr<bool> unchanged = JobsUnchanged(db, task);
+    if (!unchanged.ok()) return unchanged.status();
+    if (*unchanged) return absl::OkStatus();
     absl::StatusOr<Statement> del = db.Prepare("DELETE FROM task_jobs WHERE task_id = ?1");
     if (!del.ok()) return del.status();
     del->BindText(1, task.id());
@@ -175,7 +215,7 @@ absl::Status WriteJobs(Database& db, const v1::Task& task, bool replace) {
     insert->BindInt64(4, job.type());
     insert->BindInt64(5, job.priority());
     insert->BindText(6, job.provider());
-    insert->BindBlob(7, Serialize(job));
+    insert->BindBlob(7, SerializeDeterministic(job));
     if (absl::Status s = insert->Run(); !s.ok()) return s;
     insert->Reset();
   }

@@ -28,9 +28,16 @@ ManifestGrpcService::ManifestGrpcService(ManifestCore* core, runtime::WorkerPool
                          .Name("armature_manifest_build_seconds")
                          .Help("BuildManifest processing time in seconds.")
                          .Register(registry)
-                         .Add({}, prometheus::Histogram::BucketBoundaries{
-                                      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                      0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60})) {}
+                         .Add({},
+                              prometheus::Histogram::BucketBoundaries{
+                                  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                  0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60})),
+      built_by_parser_(built_.Add({{"engine", "parser"}})) {}
+
+void ManifestGrpcService::BindMetrics(runtime::ServerMetrics& metrics) {
+  build_metrics_ = &metrics.Instrument("/armature.v1.ManifestService/BuildManifest");
+  validate_metrics_ = &metrics.Instrument("/armature.v1.ManifestService/ValidateManifest");
+}
 
 grpc::Status ManifestGrpcService::DoBuild(const v1::BuildManifestRequest& request,
                                           const std::string& request_id,
@@ -41,7 +48,7 @@ grpc::Status ManifestGrpcService::DoBuild(const v1::BuildManifestRequest& reques
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   build_seconds_.Observe(seconds);
-  built_.Add({{"engine", result->llm_extracted ? "llm" : "parser"}}).Increment();
+  (result->llm_extracted ? built_.Add({{"engine", "llm"}}) : built_by_parser_).Increment();
   for (const auto& [kind, count] : result->repairs_by_kind) {
     repairs_.Add({{"kind", kind}}).Increment(count);
   }
@@ -59,37 +66,38 @@ grpc::Status ManifestGrpcService::DoBuild(const v1::BuildManifestRequest& reques
 grpc::ServerUnaryReactor* ManifestGrpcService::BuildManifest(
     grpc::CallbackServerContext* context, const v1::BuildManifestRequest* request,
     v1::BuildManifestResponse* response) {
-  auto* reactor = context->DefaultReactor();
-  std::string request_id =
-      request->request_id().empty() ? runtime::RequestId(*context) : request->request_id();
+  runtime::UnaryCall* call = runtime::UnaryCall::Start(context, build_metrics_);
+  // Both outlive the build: the request until the call is done, the call until it finishes.
+  const std::string* request_id =
+      request->request_id().empty() ? &call->request_id() : &request->request_id();
   if (pool_ == nullptr || !core_->uses_llm()) {
-    reactor->Finish(DoBuild(*request, request_id, response));
-    return reactor;
+    call->Finish(DoBuild(*request, *request_id, response));
+    return call->reactor();
   }
-  const bool queued = pool_->TrySubmit([this, reactor, request, response, request_id] {
-    reactor->Finish(DoBuild(*request, request_id, response));
+  const bool queued = pool_->TrySubmit([this, call, request, response, request_id] {
+    call->Finish(DoBuild(*request, *request_id, response));
   });
   if (!queued) {
-    reactor->Finish(
+    call->Finish(
         grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                      "manifest service overloaded: " + std::to_string(pool_->options().max_queued) +
                          " builds already queued; retry with backoff"));
   }
-  return reactor;
+  return call->reactor();
 }
 
 grpc::ServerUnaryReactor* ManifestGrpcService::ValidateManifest(
     grpc::CallbackServerContext* context, const v1::ValidateManifestRequest* request,
     v1::ValidateManifestResponse* response) {
-  auto* reactor = context->DefaultReactor();
+  runtime::UnaryCall* call = runtime::UnaryCall::Start(context, validate_metrics_);
   absl::StatusOr<v1::ValidateManifestResponse> result = core_->Validate(*request);
   if (!result.ok()) {
-    reactor->Finish(runtime::ToGrpcStatus(result.status()));
-    return reactor;
+    call->Finish(runtime::ToGrpcStatus(result.status()));
+    return call->reactor();
   }
   *response = std::move(*result);
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
+  call->Finish(grpc::Status::OK);
+  return call->reactor();
 }
 
 void ManifestArmInfo::Describe(v1::GetCapabilitiesResponse* out) const {

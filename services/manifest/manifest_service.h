@@ -2,6 +2,7 @@
 
 #include "armature/v1/manifest.grpc.pb.h"
 #include "libs/runtime/arm_info.h"
+#include "libs/runtime/unary_call.h"
 #include "libs/runtime/worker_pool.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
@@ -17,11 +18,14 @@ namespace armature::manifest_service {
 //                                                  durations, ..., llm, fallback)
 //   armature_manifest_fallbacks_total              minimal fallback manifests returned
 //   armature_manifest_build_seconds                histogram of BuildManifest processing time
-class ManifestGrpcService final : public v1::ManifestService::CallbackService {
+class ManifestGrpcService final : public v1::ManifestService::CallbackService,
+                                  public runtime::InstrumentedService {
  public:
   // `pool` may be null when the core never calls an LLM.
   ManifestGrpcService(ManifestCore* core, runtime::WorkerPool* pool,
                       prometheus::Registry& registry);
+
+  void BindMetrics(runtime::ServerMetrics& metrics) override;
 
   grpc::ServerUnaryReactor* BuildManifest(grpc::CallbackServerContext* context,
                                           const v1::BuildManifestRequest* request,
@@ -40,6 +44,10 @@ class ManifestGrpcService final : public v1::ManifestService::CallbackService {
   prometheus::Family<prometheus::Counter>& repairs_;
   prometheus::Counter& fallbacks_;
   prometheus::Histogram& build_seconds_;
+  // built_{engine="parser"}, resolved once: the common case.
+  prometheus::Counter& built_by_parser_;
+  runtime::MethodMetrics* build_metrics_ = nullptr;
+  runtime::MethodMetrics* validate_metrics_ = nullptr;
 };
 
 // ManifestArmInfo: arm id "manifest", capabilities, the parser and any LLM providers.

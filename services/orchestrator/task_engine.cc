@@ -391,7 +391,7 @@ bool TaskEngine::Commit(v1::Task& task, const std::string& message) {
   for (int tries = 1;; ++tries) {
     absl::StatusOr<v1::TaskEvent> stored = UpdateAndPublish(task, event);
     if (stored.ok()) {
-      task = stored->task();
+      task = std::move(*stored->mutable_task());
       return true;
     }
     // FAILED_PRECONDITION: it ended meanwhile (cancelled): nothing more to do.

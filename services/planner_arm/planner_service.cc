@@ -45,7 +45,10 @@ PlannerArmService::PlannerArmService(PlannerCore* core, runtime::WorkerPool* poo
                         .Name("armature_planner_cache_lookups_total")
                         .Help("Plan cache lookups by result.")
                         .Register(registry)
-                        .Add({{"result", "miss"}})) {
+                        .Add({{"result", "miss"}})),
+      builtin_plans_(plans_.Add({{"backend", "builtin"}, {"cached", "false"}, {"outcome", "ok"}})),
+      builtin_cached_plans_(
+          plans_.Add({{"backend", "builtin"}, {"cached", "true"}, {"outcome", "ok"}})) {
   for (planner::RepairKind kind : planner::AllRepairKinds()) {
     repairs_by_kind_.push_back(
         &repairs_.Add({{"kind", std::string(planner::RepairKindName(kind))}}));
@@ -57,8 +60,17 @@ PlannerArmService::PlannerArmService(PlannerCore* core, runtime::WorkerPool* poo
   }
 }
 
+void PlannerArmService::BindMetrics(runtime::ServerMetrics& metrics) {
+  plan_metrics_ = &metrics.Instrument("/armature.v1.PlannerArm/Plan");
+  plan_scene_metrics_ = &metrics.Instrument("/armature.v1.PlannerArm/PlanScene");
+}
+
 void PlannerArmService::CountPlan(const absl::Status& status, const std::string& backend,
                                   bool cached) {
+  if (status.ok() && backend == "builtin") {
+    (cached ? builtin_cached_plans_ : builtin_plans_).Increment();
+    return;
+  }
   plans_
       .Add({{"backend", status.ok() ? backend : kNoBackend},
             {"cached", status.ok() && cached ? "true" : "false"},
@@ -72,15 +84,14 @@ void PlannerArmService::CountScene(const absl::Status& status, const std::string
       .Increment();
 }
 
-bool PlannerArmService::Dispatch(grpc::ServerUnaryReactor* reactor,
-                                 std::function<grpc::Status()> work) {
+template <typename Work>
+bool PlannerArmService::Dispatch(runtime::UnaryCall* call, Work work) {
   if (pool_ == nullptr || !core_->uses_llm()) {
-    reactor->Finish(work());
+    call->Finish(work());
     return true;
   }
-  auto task = [reactor, work = std::move(work)] { reactor->Finish(work()); };
-  if (pool_->TrySubmit(task)) return true;
-  reactor->Finish(
+  if (pool_->TrySubmit([call, work = std::move(work)] { call->Finish(work()); })) return true;
+  call->Finish(
       grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                    "planner arm overloaded: " + std::to_string(pool_->options().max_queued) +
                        " requests already queued; retry with backoff"));
@@ -90,10 +101,11 @@ bool PlannerArmService::Dispatch(grpc::ServerUnaryReactor* reactor,
 grpc::ServerUnaryReactor* PlannerArmService::Plan(grpc::CallbackServerContext* context,
                                                   const v1::PlanRequest* request,
                                                   v1::PlanResponse* response) {
-  auto* reactor = context->DefaultReactor();
-  const std::string request_id =
-      request->request_id().empty() ? runtime::RequestId(*context) : request->request_id();
-  const bool ran = Dispatch(reactor, [this, request, response, request_id]() -> grpc::Status {
+  runtime::UnaryCall* call = runtime::UnaryCall::Start(context, plan_metrics_);
+  // Both outlive the work: the request until the call is done, the call until it finishes.
+  const std::string* request_id =
+      request->request_id().empty() ? &call->request_id() : &request->request_id();
+  const bool ran = Dispatch(call, [this, request, response, request_id]() -> grpc::Status {
     absl::StatusOr<PlanOutcome> outcome = core_->Plan(*request);
     if (!outcome.ok()) {
       // Only an invalid request is refused before the cache lookup.
@@ -109,21 +121,21 @@ grpc::ServerUnaryReactor* PlannerArmService::Plan(grpc::CallbackServerContext* c
       repairs_by_kind_[static_cast<size_t>(kind)]->Increment();
     }
     *response->mutable_plan() = std::move(outcome->plan);
-    response->set_request_id(request_id);
+    response->set_request_id(*request_id);
     response->set_cached(outcome->cached);
     return grpc::Status::OK;
   });
   if (!ran) CountPlan(absl::ResourceExhaustedError("overloaded"), "", false);
-  return reactor;
+  return call->reactor();
 }
 
 grpc::ServerUnaryReactor* PlannerArmService::PlanScene(grpc::CallbackServerContext* context,
                                                        const v1::PlanSceneRequest* request,
                                                        v1::PlanSceneResponse* response) {
-  auto* reactor = context->DefaultReactor();
-  const std::string request_id =
-      request->request_id().empty() ? runtime::RequestId(*context) : request->request_id();
-  const bool ran = Dispatch(reactor, [this, request, response, request_id]() -> grpc::Status {
+  runtime::UnaryCall* call = runtime::UnaryCall::Start(context, plan_scene_metrics_);
+  const std::string* request_id =
+      request->request_id().empty() ? &call->request_id() : &request->request_id();
+  const bool ran = Dispatch(call, [this, request, response, request_id]() -> grpc::Status {
     absl::StatusOr<v1::ScenePlan> scene = core_->PlanScene(request->prompt());
     if (!scene.ok()) {
       CountScene(scene.status(), "");
@@ -131,11 +143,11 @@ grpc::ServerUnaryReactor* PlannerArmService::PlanScene(grpc::CallbackServerConte
     }
     CountScene(absl::OkStatus(), scene->backend());
     *response->mutable_scene() = std::move(*scene);
-    response->set_request_id(request_id);
+    response->set_request_id(*request_id);
     return grpc::Status::OK;
   });
   if (!ran) CountScene(absl::ResourceExhaustedError("overloaded"), "");
-  return reactor;
+  return call->reactor();
 }
 
 void PlannerArmInfo::Describe(v1::GetCapabilitiesResponse* out) const {

@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "armature/v1/planner.grpc.pb.h"
 #include "libs/runtime/arm_info.h"
+#include "libs/runtime/unary_call.h"
 #include "libs/runtime/worker_pool.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
@@ -26,10 +27,13 @@ namespace armature::planner_arm {
 //   armature_planner_plan_repairs_total{kind}        repairs applied to accepted LLM replies
 //       (planner::RepairKindName); every kind is exported from start-up
 //   armature_planner_cache_lookups_total{result}     hit | miss (every valid Plan request)
-class PlannerArmService final : public v1::PlannerArm::CallbackService {
+class PlannerArmService final : public v1::PlannerArm::CallbackService,
+                                public runtime::InstrumentedService {
  public:
   // `pool` may be null when the core never calls an LLM.
   PlannerArmService(PlannerCore* core, runtime::WorkerPool* pool, prometheus::Registry& registry);
+
+  void BindMetrics(runtime::ServerMetrics& metrics) override;
 
   grpc::ServerUnaryReactor* Plan(grpc::CallbackServerContext* context,
                                  const v1::PlanRequest* request,
@@ -41,7 +45,8 @@ class PlannerArmService final : public v1::PlannerArm::CallbackService {
  private:
   // Runs `work` inline or on the pool and finishes the call with its status. When the pool's
   // queue is full, finishes with RESOURCE_EXHAUSTED without running `work` and returns false.
-  bool Dispatch(grpc::ServerUnaryReactor* reactor, std::function<grpc::Status()> work);
+  template <typename Work>
+  bool Dispatch(runtime::UnaryCall* call, Work work);
   // Counts one Plan call; `backend` and `cached` only matter when `status` is OK.
   void CountPlan(const absl::Status& status, const std::string& backend, bool cached);
   // Counts one PlanScene call; `backend` only matters when `status` is OK.
@@ -56,6 +61,11 @@ class PlannerArmService final : public v1::PlannerArm::CallbackService {
   std::vector<prometheus::Counter*> repairs_by_kind_;
   prometheus::Counter& cache_hits_;
   prometheus::Counter& cache_misses_;
+  // plans_{backend="builtin",cached,outcome="ok"}, resolved once: the common case.
+  prometheus::Counter& builtin_plans_;
+  prometheus::Counter& builtin_cached_plans_;
+  runtime::MethodMetrics* plan_metrics_ = nullptr;
+  runtime::MethodMetrics* plan_scene_metrics_ = nullptr;
 };
 
 // PlannerArmInfo describes the planner arm for ArmInfo: arm id "planner", its capabilities,

@@ -149,6 +149,7 @@ TEST_P(BinaryFlagsTest, HelpDocumentsEveryFlag) {
   EXPECT_THAT(r.output, HasSubstr("--listen"));
   EXPECT_THAT(r.output, HasSubstr("--metrics_listen"));
   EXPECT_THAT(r.output, HasSubstr("--log_format"));
+  EXPECT_THAT(r.output, HasSubstr("--rpc_log"));
   EXPECT_THAT(r.output, HasSubstr("--shutdown_grace_seconds"));
   EXPECT_THAT(r.output, HasSubstr("Defaults: --listen=127.0.0.1:5005"));
 }
@@ -160,6 +161,9 @@ TEST_P(BinaryFlagsTest, BadFlagsAreRefusedWithAMessage) {
   auto format = testing::RunCommand({BinaryPath(GetParam()), "--log_format=xml"});
   EXPECT_EQ(format.exit_code, 2);
   EXPECT_THAT(format.output, HasSubstr("log_format"));
+  auto rpc_log = testing::RunCommand({BinaryPath(GetParam()), "--rpc_log=loud"});
+  EXPECT_EQ(rpc_log.exit_code, 2);
+  EXPECT_THAT(rpc_log.output, HasSubstr("rpc_log"));
   auto stray = testing::RunCommand({BinaryPath(GetParam()), "serve"});
   EXPECT_EQ(stray.exit_code, 2);
   EXPECT_THAT(stray.output, HasSubstr("unexpected argument"));

@@ -2,6 +2,7 @@
 #include <signal.h>
 
 #include <fstream>
+#include <sstream>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -59,6 +60,48 @@ TEST_F(DomainE2eTest, BufCurlPlanRejectsAnEmptyGoal) {
   EXPECT_NE(r.exit_code, 0);
   EXPECT_THAT(r.output, HasSubstr("invalid_argument"));
   EXPECT_THAT(r.output, HasSubstr("goal"));
+}
+
+// The `rpc` log line of a domain call: by default only calls that failed; with --rpc_log=all
+// every call; with off none at INFO.
+std::vector<nlohmann::json> RpcLines(const std::string& rpc_log) {
+  auto planner = StartBinary("armature-planner-arm",
+                             {"--metrics_listen=off", "--log_format=json", "--rpc_log=" + rpc_log});
+  for (const char* body :
+       {R"({"goal":"Build and deploy a REST API with tests"})", R"({"goal":"  "})"}) {
+    BufCurl(planner->grpc_address(),
+            {"-H", "x-request-id: rpc-log-test", "-d", body,
+             "http://" + planner->grpc_address() + "/armature.v1.PlannerArm/Plan"});
+  }
+  planner->Signal(SIGTERM);
+  EXPECT_EQ(planner->WaitExit(std::chrono::seconds(20)), 0) << planner->Stderr();
+  std::vector<nlohmann::json> lines;
+  std::istringstream err(planner->Stderr());
+  std::string line;
+  while (std::getline(err, line)) {
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_discarded() && j.value("event", "") == "rpc") lines.push_back(j);
+  }
+  return lines;
+}
+
+TEST(RpcLogE2eTest, DefaultLogsOnlyFailedCalls) {
+  const std::vector<nlohmann::json> lines = RpcLines("errors");
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["method"], "armature.v1.PlannerArm/Plan");
+  EXPECT_EQ(lines[0]["code"], "INVALID_ARGUMENT");
+  EXPECT_EQ(lines[0]["request_id"], "rpc-log-test");
+  EXPECT_THAT(lines[0]["error"].get<std::string>(), HasSubstr("goal"));
+  EXPECT_THAT(lines[0]["peer"].get<std::string>(), HasSubstr("127.0.0.1"));
+}
+
+TEST(RpcLogE2eTest, AllLogsEveryCallAndOffNone) {
+  const std::vector<nlohmann::json> all = RpcLines("all");
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0]["code"], "OK");
+  EXPECT_EQ(all[0]["request_id"], "rpc-log-test");
+  EXPECT_EQ(all[1]["code"], "INVALID_ARGUMENT");
+  EXPECT_TRUE(RpcLines("off").empty());
 }
 
 TEST_F(DomainE2eTest, BufCurlPlanScene) {

@@ -5,6 +5,7 @@
 
 #include "armature/v1/planner.grpc.pb.h"
 #include "libs/runtime/metrics.h"
+#include "libs/runtime/unary_call.h"
 
 namespace armature::runtime {
 
@@ -52,6 +53,31 @@ class FakePlanner final : public armature::v1::PlannerArm::CallbackService {
   std::condition_variable cv_;
   bool blocked_ = false;
   int entered_ = 0;
+};
+
+// InstrumentedPlanner behaves like FakePlanner (without blocking) but records its calls itself
+// with UnaryCall, as the real services do, so the server interceptor skips them.
+class InstrumentedPlanner final : public armature::v1::PlannerArm::CallbackService,
+                                  public InstrumentedService {
+ public:
+  void BindMetrics(ServerMetrics& metrics) override {
+    plan_ = &metrics.Instrument("/armature.v1.PlannerArm/Plan");
+  }
+  grpc::ServerUnaryReactor* Plan(grpc::CallbackServerContext* context,
+                                 const armature::v1::PlanRequest* request,
+                                 armature::v1::PlanResponse* response) override {
+    UnaryCall* call = UnaryCall::Start(context, plan_);
+    if (request->goal().empty()) {
+      call->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "goal: must not be empty"));
+      return call->reactor();
+    }
+    response->set_request_id(call->request_id());
+    call->Finish(grpc::Status::OK);
+    return call->reactor();
+  }
+
+ private:
+  MethodMetrics* plan_ = nullptr;
 };
 
 }  // namespace armature::runtime

@@ -146,5 +146,147 @@ TEST_F(InterceptorTest, InFlightGaugeSeesABlockedCall) {
             0.0);
 }
 
+TEST(RpcLogTest, ParsesThePolicies) {
+  EXPECT_EQ(ParseRpcLog("all").value(), RpcLog::kAll);
+  EXPECT_EQ(ParseRpcLog("errors").value(), RpcLog::kErrors);
+  EXPECT_EQ(ParseRpcLog("off").value(), RpcLog::kOff);
+  const absl::StatusOr<RpcLog> bad = ParseRpcLog("loud");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("rpc_log"));
+  EXPECT_THAT(bad.status().message(), HasSubstr("loud"));
+}
+
+TEST(ServerMetricsTest, ResolvesEachMethodOnceAndMarksInstrumentedOnes) {
+  prometheus::Registry registry;
+  ServerMetrics metrics(registry);
+  MethodMetrics& plan = metrics.ForMethod("/armature.v1.PlannerArm/Plan");
+  EXPECT_EQ(&plan, &metrics.ForMethod("/armature.v1.PlannerArm/Plan"));
+  EXPECT_EQ(plan.label(), "armature.v1.PlannerArm/Plan");
+  EXPECT_TRUE(plan.domain());
+  EXPECT_FALSE(plan.self_instrumented());
+  EXPECT_EQ(&metrics.Instrument("/armature.v1.PlannerArm/Plan"), &plan);
+  EXPECT_TRUE(plan.self_instrumented());
+  EXPECT_FALSE(metrics.ForMethod("/grpc.health.v1.Health/Check").domain());
+  // Codes outside gRPC's range are counted as UNKNOWN rather than dropped.
+  plan.OnStart();
+  plan.OnFinish(static_cast<grpc::StatusCode>(99), 0.001);
+  plan.OnStart();
+  plan.OnFinish(grpc::StatusCode::OK, 0.003);
+  EXPECT_EQ(metrics.domain_stats().calls(), 2u);
+  EXPECT_DOUBLE_EQ(metrics.domain_stats().success_rate(), 0.5);
+  EXPECT_NEAR(metrics.domain_stats().mean_latency_ms(), 2.0, 1e-6);
+  bool unknown_seen = false;
+  for (const auto& family : registry.Collect()) {
+    if (family.name != "armature_grpc_server_handled_total") continue;
+    for (const auto& m : family.metric) {
+      for (const auto& label : m.label) {
+        if (label.name == "code" && label.value == "UNKNOWN") {
+          unknown_seen = true;
+          EXPECT_EQ(m.counter.value, 1.0);
+        }
+      }
+    }
+  }
+  EXPECT_TRUE(unknown_seen);
+}
+
+// Services that record their own calls (UnaryCall) get exactly what the interceptor gives the
+// others: request ids both ways, the per-method series and the domain stats, counted once.
+class UnaryCallTest : public testing::ServiceFixture {
+ protected:
+  void SetUp() override {
+    RegisterService(&planner_, "armature.v1.PlannerArm");
+    options().metrics_listen = "127.0.0.1:0";
+    StartServer();
+  }
+  std::string Metrics() {
+    auto body = testing::HttpGet(server().metrics_address(), "/metrics");
+    EXPECT_TRUE(body.ok()) << body.status();
+    return body.value_or("");
+  }
+  InstrumentedPlanner planner_;
+};
+
+TEST_F(UnaryCallTest, EchoesOrGeneratesTheRequestId) {
+  auto stub = MakeStub<armature::v1::PlannerArm>();
+  for (const char* given : {"req-7", "", "bad id"}) {
+    grpc::ClientContext ctx;
+    if (*given) ctx.AddMetadata(kRequestIdKey, given);
+    armature::v1::PlanRequest req;
+    req.set_goal("x");
+    armature::v1::PlanResponse resp;
+    ASSERT_TRUE(stub->Plan(&ctx, req, &resp).ok());
+    if (std::string(given) == "req-7") {
+      EXPECT_EQ(resp.request_id(), "req-7");
+    } else {
+      EXPECT_EQ(resp.request_id().size(), 32u) << given;
+      EXPECT_TRUE(IsValidRequestId(resp.request_id()));
+    }
+    auto it = ctx.GetServerInitialMetadata().find(kRequestIdKey);
+    ASSERT_NE(it, ctx.GetServerInitialMetadata().end()) << given;
+    EXPECT_EQ(std::string(it->second.data(), it->second.size()), resp.request_id());
+  }
+}
+
+TEST_F(UnaryCallTest, CountsCallsOnceByMethodAndCode) {
+  auto stub = MakeStub<armature::v1::PlannerArm>();
+  for (int i = 0; i < 3; ++i) {
+    grpc::ClientContext ctx;
+    armature::v1::PlanRequest req;
+    req.set_goal("ok");
+    armature::v1::PlanResponse resp;
+    ASSERT_TRUE(stub->Plan(&ctx, req, &resp).ok());
+  }
+  {
+    grpc::ClientContext ctx;
+    armature::v1::PlanResponse resp;
+    EXPECT_EQ(stub->Plan(&ctx, armature::v1::PlanRequest(), &resp).error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  const std::string m = Metrics();
+  const std::string method = "method=\"armature.v1.PlannerArm/Plan\"";
+  EXPECT_EQ(testing::MetricValue(m, "armature_grpc_server_handled_total", "code=\"OK\"," + method),
+            3.0);
+  EXPECT_EQ(testing::MetricValue(m, "armature_grpc_server_handled_total",
+                                 "code=\"INVALID_ARGUMENT\"," + method),
+            1.0);
+  // 4, not 8: the interceptor left these calls alone.
+  EXPECT_EQ(testing::MetricValue(m, "armature_grpc_server_started_total", method), 4.0);
+  EXPECT_EQ(testing::MetricValue(m, "armature_grpc_server_in_flight", method), 0.0);
+  EXPECT_EQ(testing::MetricValue(m, "armature_grpc_server_handling_seconds_count", method), 4.0);
+  EXPECT_DOUBLE_EQ(server().arm_info().Capabilities().success_rate(), 0.75);
+}
+
+TEST_F(UnaryCallTest, ArmInfoAndHealthChecksAreRecorded) {
+  auto arm_info = MakeStub<armature::v1::ArmInfo>();
+  grpc::ClientContext ctx;
+  ctx.AddMetadata(kRequestIdKey, "caps-1");
+  armature::v1::GetCapabilitiesResponse caps;
+  ASSERT_TRUE(arm_info->GetCapabilities(&ctx, {}, &caps).ok());
+  EXPECT_EQ(caps.arm_id(), "test");
+  EXPECT_EQ(caps.version(), "test");
+  EXPECT_THAT(caps.services(), ::testing::Contains("armature.v1.PlannerArm"));
+  auto it = ctx.GetServerInitialMetadata().find(kRequestIdKey);
+  ASSERT_NE(it, ctx.GetServerInitialMetadata().end());
+  EXPECT_EQ(std::string(it->second.data(), it->second.size()), "caps-1");
+
+  auto health = MakeStub<grpc::health::v1::Health>();
+  grpc::ClientContext hctx;
+  grpc::health::v1::HealthCheckRequest unknown;
+  unknown.set_service("nope");
+  grpc::health::v1::HealthCheckResponse hresp;
+  EXPECT_EQ(health->Check(&hctx, unknown, &hresp).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  const std::string m = Metrics();
+  EXPECT_EQ(testing::MetricValue(m, "armature_grpc_server_handled_total",
+                                 "code=\"OK\",method=\"armature.v1.ArmInfo/GetCapabilities\""),
+            1.0);
+  EXPECT_EQ(testing::MetricValue(m, "armature_grpc_server_handled_total",
+                                 "code=\"NOT_FOUND\",method=\"grpc.health.v1.Health/Check\""),
+            1.0);
+  // Neither is a domain call.
+  EXPECT_EQ(server().arm_info().Capabilities().success_rate(), 1.0);
+}
+
 }  // namespace
 }  // namespace armature::runtime
