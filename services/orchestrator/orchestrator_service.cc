@@ -177,8 +177,11 @@ grpc::Status OrchestratorService::SubmitTask(grpc::ServerContext* context,
   absl::StatusOr<store::CreateResult> created = engine_.Submit(*task);
   if (!created.ok()) return ToGrpcStatus(created.status());
   response->set_deduplicated(created->deduplicated);
+  if (!request->wait() || store::IsTerminal(created->task.status())) {
+    *response->mutable_task() = std::move(created->task);
+    return grpc::Status::OK;
+  }
   *response->mutable_task() = created->task;
-  if (!request->wait() || store::IsTerminal(created->task.status())) return grpc::Status::OK;
 
   const std::string id = created->task.id();
   v1::TaskEvent last;
@@ -198,7 +201,7 @@ grpc::Status OrchestratorService::SubmitTask(grpc::ServerContext* context,
     return ToGrpcStatus(followed);
   }
   if (last.has_task()) {
-    *response->mutable_task() = last.task();
+    *response->mutable_task() = std::move(*last.mutable_task());
   }
   return grpc::Status::OK;
 }
