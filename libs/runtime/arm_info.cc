@@ -1,5 +1,8 @@
 #include "libs/runtime/arm_info.h"
 
+#include <string>
+#include <vector>
+
 namespace armature::runtime {
 
 using armature::v1::GetCapabilitiesResponse;
@@ -24,9 +27,7 @@ ArmInfoService::ArmInfoService(const ArmInfoProvider* provider, const DomainStat
     : provider_(provider),
       stats_(stats),
       options_(std::move(options)),
-      shutting_down_(std::move(shutting_down)) {
-  SetMessageAllocatorFor_GetCapabilities(&capabilities_allocator_);
-}
+      shutting_down_(std::move(shutting_down)) {}
 
 GetCapabilitiesResponse ArmInfoService::Capabilities() const {
   GetCapabilitiesResponse out;
@@ -65,11 +66,42 @@ void ArmInfoService::BindMetrics(ServerMetrics& metrics) {
   readiness_metrics_ = &metrics.Instrument("/armature.v1.ArmInfo/GetReadiness");
 }
 
-grpc::ServerUnaryReactor* ArmInfoService::GetCapabilities(
-    grpc::CallbackServerContext* context, const armature::v1::GetCapabilitiesRequest* /*request*/,
-    GetCapabilitiesResponse* response) {
+grpc::ServerUnaryReactor* ArmInfoService::GetCapabilities(grpc::CallbackServerContext* context,
+                                                          const grpc::ByteBuffer* request,
+                                                          grpc::ByteBuffer* response) {
   UnaryCall* call = UnaryCall::Start(context, capabilities_metrics_);
-  FillCapabilities(response);
+  // The request has no fields, but it must still be one.
+  if (request != nullptr && request->Length() > 0) {
+    std::vector<grpc::Slice> slices;
+    std::string bytes;
+    if (request->Dump(&slices).ok()) {
+      for (const grpc::Slice& slice : slices) {
+        bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+      }
+    }
+    if (armature::v1::GetCapabilitiesRequest parsed; !parsed.ParseFromString(bytes)) {
+      call->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                "GetCapabilitiesRequest: the request is not a valid protobuf "
+                                "message"));
+      return call->reactor();
+    }
+  }
+  {
+    const uint64_t calls = stats_->calls();
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard<std::mutex> lock(answer_mu_);
+    if (!answer_valid_ || answer_calls_ != calls || now - answer_built_ >= kCapabilitiesMaxAge) {
+      GetCapabilitiesResponse fresh;
+      FillCapabilities(&fresh);
+      const std::string bytes = fresh.SerializeAsString();
+      grpc::Slice slice(bytes);
+      answer_ = grpc::ByteBuffer(&slice, 1);
+      answer_calls_ = calls;
+      answer_built_ = now;
+      answer_valid_ = true;
+    }
+    *response = answer_;  // shares the slices
+  }
   call->Finish(grpc::Status::OK);
   return call->reactor();
 }

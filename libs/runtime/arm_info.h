@@ -1,11 +1,13 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "armature/v1/arm_info.grpc.pb.h"
-#include "libs/runtime/arena_allocator.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "libs/runtime/metrics.h"
 #include "libs/runtime/unary_call.h"
 
@@ -46,8 +48,15 @@ class StaticArmInfo final : public ArmInfoProvider {
 };
 
 // ArmInfoService serves armature.v1.ArmInfo from a provider plus runtime facts.
-class ArmInfoService final : public armature::v1::ArmInfo::CallbackService,
-                             public InstrumentedService {
+//
+// GetCapabilities is answered from serialized bytes that are rebuilt after any domain call
+// (DomainStats::calls() changed) and otherwise at least every kCapabilitiesMaxAge, so callers
+// polling it (probes, dashboards, load balancers) share one answer instead of each rebuilding
+// and re-serializing it; the bytes are handed to gRPC by reference.
+class ArmInfoService final
+    : public armature::v1::ArmInfo::WithRawCallbackMethod_GetCapabilities<
+          armature::v1::ArmInfo::WithCallbackMethod_GetReadiness<armature::v1::ArmInfo::Service>>,
+      public InstrumentedService {
  public:
   struct Options {
     // Version of the binary.
@@ -67,9 +76,11 @@ class ArmInfoService final : public armature::v1::ArmInfo::CallbackService,
 
   void BindMetrics(ServerMetrics& metrics) override;
 
-  grpc::ServerUnaryReactor* GetCapabilities(
-      grpc::CallbackServerContext* context, const armature::v1::GetCapabilitiesRequest* request,
-      armature::v1::GetCapabilitiesResponse* response) override;
+  static constexpr std::chrono::milliseconds kCapabilitiesMaxAge{100};
+
+  grpc::ServerUnaryReactor* GetCapabilities(grpc::CallbackServerContext* context,
+                                            const grpc::ByteBuffer* request,
+                                            grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetReadiness(grpc::CallbackServerContext* context,
                                          const armature::v1::GetReadinessRequest* request,
                                          armature::v1::GetReadinessResponse* response) override;
@@ -79,9 +90,12 @@ class ArmInfoService final : public armature::v1::ArmInfo::CallbackService,
   const DomainStats* stats_;
   const Options options_;
   const std::function<bool()> shutting_down_;
-  // GetCapabilities fills its answer in place: on an arena it makes no malloc per field.
-  ArenaMessageAllocator<armature::v1::GetCapabilitiesRequest, armature::v1::GetCapabilitiesResponse>
-      capabilities_allocator_;
+  // The serialized GetCapabilities answer, the domain call count it was built at and when.
+  mutable std::mutex answer_mu_;
+  grpc::ByteBuffer answer_;
+  uint64_t answer_calls_ = 0;
+  std::chrono::steady_clock::time_point answer_built_;
+  bool answer_valid_ = false;
   MethodMetrics* capabilities_metrics_ = nullptr;
   MethodMetrics* readiness_metrics_ = nullptr;
 };

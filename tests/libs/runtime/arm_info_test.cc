@@ -1,6 +1,11 @@
 #include "libs/runtime/arm_info.h"
 
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+
 #include "gmock/gmock.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "tests/libs/runtime/fake_planner.h"
 #include "tests/testing/service_fixture.h"
@@ -9,6 +14,7 @@ namespace armature::runtime {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsSupersetOf;
 
 armature::v1::ReadinessCheck MakeCheck(std::string name, bool ok, bool critical) {
@@ -81,6 +87,50 @@ TEST_F(ArmInfoRpcTest, ServesCapabilitiesOverTcpAndInProcess) {
     EXPECT_THAT(resp.services(), IsSupersetOf({"armature.v1.PlannerArm", "armature.v1.ArmInfo",
                                                "grpc.health.v1.Health"}));
   }
+}
+
+TEST_F(ArmInfoRpcTest, CapabilitiesFollowEveryDomainCall) {
+  auto info = MakeStub<armature::v1::ArmInfo>();
+  auto planner = MakeStub<armature::v1::PlannerArm>();
+  const auto capabilities = [&] {
+    grpc::ClientContext ctx;
+    armature::v1::GetCapabilitiesResponse resp;
+    EXPECT_TRUE(info->GetCapabilities(&ctx, {}, &resp).ok());
+    return resp;
+  };
+  EXPECT_EQ(capabilities().success_rate(), 1.0);
+  // Within the answer's maximum age: still rebuilt, because a domain call happened.
+  for (const char* goal : {"", "ok"}) {
+    grpc::ClientContext ctx;
+    armature::v1::PlanRequest req;
+    req.set_goal(goal);
+    armature::v1::PlanResponse resp;
+    planner->Plan(&ctx, req, &resp);
+    const double expected = *goal == '\0' ? 0.0 : 0.5;
+    EXPECT_DOUBLE_EQ(capabilities().success_rate(), expected) << "after goal '" << goal << "'";
+  }
+}
+
+TEST_F(ArmInfoRpcTest, RefusesAMalformedCapabilitiesRequest) {
+  grpc::GenericStub stub(Channel());
+  const std::string garbage = "\xff\xff\xff";
+  grpc::Slice slice(garbage);
+  grpc::ByteBuffer request(&slice, 1);
+  grpc::ByteBuffer response;
+  grpc::ClientContext ctx;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::optional<grpc::Status> status;
+  stub.UnaryCall(&ctx, "/armature.v1.ArmInfo/GetCapabilities", grpc::StubOptions(), &request,
+                 &response, [&](grpc::Status s) {
+                   std::lock_guard<std::mutex> lock(mu);
+                   status = std::move(s);
+                   cv.notify_all();
+                 });
+  std::unique_lock<std::mutex> lock(mu);
+  ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return status.has_value(); }));
+  EXPECT_EQ(status->error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status->error_message(), HasSubstr("GetCapabilitiesRequest"));
 }
 
 TEST_F(ArmInfoRpcTest, ServesReadiness) {
