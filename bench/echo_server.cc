@@ -13,6 +13,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/synchronization/mutex.h"
 #include "armature/bench/v1/echo.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "libs/runtime/server.h"
@@ -64,6 +65,9 @@ int main(int argc, char** argv) {
       "/Echo).\nPrints {\"event\":\"listening\",\"grpc\":\"HOST:PORT\",\"metrics\":\"\"} once "
       "serving; SIGTERM/SIGINT stop it (exit 0).\n\nUsage: echo_server [--listen=HOST:PORT]");
   absl::ParseCommandLine(argc, argv);
+  // As every Armature binary does (runtime::DisableMutexDeadlockDetection): the comparison is of
+  // what our code adds, not of an Abseil debug default.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   // The values every Armature binary runs with (the defaults of its shared flags).
   const armature::runtime::ServerOptions options;

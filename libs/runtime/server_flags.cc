@@ -9,6 +9,7 @@
 #include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 
 ABSL_FLAG(std::string, listen, "",
           "gRPC listen address HOST:PORT; port 0 picks a free port. Empty = this binary's "
@@ -53,7 +54,12 @@ bool IsOurFlagFile(absl::string_view file) { return !absl::StrContains(file, "ab
 
 std::string_view ArmatureVersion() { return ARMATURE_VERSION; }
 
+void DisableMutexDeadlockDetection() {
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+}
+
 void ParseCommandLine(int argc, char** argv, const BinaryDefaults& defaults) {
+  DisableMutexDeadlockDetection();
   absl::FlagsUsageConfig config;
   config.contains_help_flags = IsOurFlagFile;
   config.contains_helpshort_flags = IsOurFlagFile;

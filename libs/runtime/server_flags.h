@@ -28,6 +28,11 @@ void ParseCommandLine(int argc, char** argv, const BinaryDefaults& defaults);
 // ServerOptions from the shared flags (after ParseCommandLine).
 ServerOptions ServerOptionsFromFlags(const BinaryDefaults& defaults);
 
+// Debian's Abseil is built with absl::Mutex deadlock detection on (a debug-build default): every
+// lock and every mutex destroyed by gRPC updates a global lock graph, a few percent of an RPC's
+// CPU. ParseCommandLine turns it off; the echo baseline of bench/ does the same.
+void DisableMutexDeadlockDetection();
+
 // The version compiled into every binary.
 std::string_view ArmatureVersion();
 
