@@ -330,6 +330,25 @@ TEST_P(SqliteTaskStoreTest, StoresPlansScenePlansManifestsAndJobs) {
   EXPECT_EQ(read->jobs(0).id(), "job_render");
   EXPECT_EQ(read->jobs(1).priority(), 9);
 
+  // Unchanged jobs are left as they are; a change inside a payload alone is still written, and
+  // clearing the jobs removes them.
+  v1::Task same = *read;
+  ASSERT_TRUE(store_->UpdateTask(same, Event("same jobs")).ok());
+  v1::Task payload = same;
+  (*payload.mutable_jobs(1)->mutable_payload()->mutable_fields())["seconds"].set_number_value(6);
+  ASSERT_TRUE(store_->UpdateTask(payload, Event("payload changed")).ok());
+  read = store_->GetTask(production.id());
+  ASSERT_TRUE(read.ok());
+  ASSERT_EQ(read->jobs_size(), 2);
+  EXPECT_TRUE(ProtoEq(read->jobs(0), payload.jobs(0)));
+  EXPECT_EQ(read->jobs(1).payload().fields().at("seconds").number_value(), 6);
+  v1::Task none = *read;
+  none.clear_jobs();
+  ASSERT_TRUE(store_->UpdateTask(none, Event("jobs dropped")).ok());
+  read = store_->GetTask(production.id());
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->jobs_size(), 0);
+
   v1::Task scene = Create(NewTask(v1::SCENE, "a rainy street at night"));
   scene.set_status(v1::PLANNED);
   scene.mutable_scene_plan()->mutable_environment()->set_weather("rain");
