@@ -1,9 +1,13 @@
 #include "libs/manifest/builder.h"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <numeric>
+#include <span>
+#include <string_view>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -11,6 +15,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "libs/manifest/text.h"
+#include "libs/manifest/word_table.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace armature::manifest {
 namespace {
@@ -77,61 +86,107 @@ std::string FormatSeconds(int64_t ms) {
 // ----- Names and props -------------------------------------------------------------------------
 
 struct Token {
-  std::string text;           // as written (possessive removed)
+  std::string_view text;      // as written (possessive removed), a view of the parsed treatment
   bool break_before = false;  // punctuation (or a new piece) between this token and the previous
-  bool sentence_start = false;
 };
 
-std::vector<Token> Tokenize(std::string_view text) {
-  std::vector<Token> tokens;
-  bool pending_break = true;
-  bool sentence = true;
-  size_t i = 0;
-  while (i < text.size()) {
-    const char c = text[i];
-    const bool word_char =
-        IsAsciiAlpha(c) || static_cast<unsigned char>(c) >= 0x80 || (c >= '0' && c <= '9');
-    if (!word_char) {
-      if (c == '.' || c == '!' || c == '?' || c == ':' || c == ';' || c == '\n') {
-        sentence = true;
-        pending_break = true;
-      } else if (c != ' ' && c != '\'' && c != '-') {
-        pending_break = true;
-      }
-      ++i;
-      continue;
-    }
-    const size_t start = i;
-    while (i < text.size()) {
-      const char d = text[i];
-      if (IsAsciiAlpha(d) || static_cast<unsigned char>(d) >= 0x80 || (d >= '0' && d <= '9')) {
-        ++i;
-      } else if ((d == '\'' || d == '-') && i + 1 < text.size() && IsAsciiAlpha(text[i + 1])) {
-        ++i;
-      } else {
-        break;
-      }
-    }
-    std::string word(text.substr(start, i - start));
-    // Possessives: "Maya's" and "Maya’s" name "Maya".
-    if (word.size() > 2 && word.compare(word.size() - 2, 2, "'s") == 0)
-      word.resize(word.size() - 2);
-    if (word.size() > 4 && word.compare(word.size() - 4, 4, "\xE2\x80\x99s") == 0)
-      word.resize(word.size() - 4);
-    tokens.push_back({std::move(word), pending_break, sentence});
-    pending_break = false;
-    sentence = false;
+// Bytes for Tokenize: letters, digits and non-ASCII bytes make words; between words, spaces,
+// apostrophes and hyphens join words, and every other byte (punctuation) breaks a run of names.
+enum class CharClass : uint8_t { kBreak, kJoin, kWord };
+
+constexpr std::array<CharClass, 256> kCharClasses = [] {
+  std::array<CharClass, 256> table{};
+  for (int c = 0; c < 256; ++c) {
+    const bool word =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
+    const bool join = c == ' ' || c == '\'' || c == '-';
+    table[static_cast<size_t>(c)] = word   ? CharClass::kWord
+                                    : join ? CharClass::kJoin
+                                           : CharClass::kBreak;
   }
-  return tokens;
+  return table;
+}();
+
+CharClass ClassOf(char c) { return kCharClasses[static_cast<unsigned char>(c)]; }
+bool IsWordChar(char c) { return ClassOf(c) == CharClass::kWord; }
+
+// Appends the words of `text` to `tokens`; the first one is always marked break_before.
+void Tokenize(std::string_view text, std::vector<Token>& tokens) {
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  bool pending_break = true;
+#if defined(__SSE2__)
+  // The end of a run of word bytes, sixteen bytes at a time where there are that many.
+  const __m128i case_bit = _mm_set1_epi8(0x20);
+  const __m128i before_a = _mm_set1_epi8('a' - 1);
+  const __m128i after_z = _mm_set1_epi8('z' + 1);
+  const __m128i before_0 = _mm_set1_epi8('0' - 1);
+  const __m128i after_9 = _mm_set1_epi8('9' + 1);
+  const __m128i zero = _mm_setzero_si128();
+  const auto skip_word_bytes = [&](const char* q) {
+    while (end - q >= 16) {
+      const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
+      // Signed compares: non-ASCII bytes are the negative ones and fall in neither range.
+      const __m128i folded = _mm_or_si128(bytes, case_bit);
+      const __m128i letter =
+          _mm_and_si128(_mm_cmpgt_epi8(folded, before_a), _mm_cmplt_epi8(folded, after_z));
+      const __m128i digit =
+          _mm_and_si128(_mm_cmpgt_epi8(bytes, before_0), _mm_cmplt_epi8(bytes, after_9));
+      const __m128i word = _mm_or_si128(_mm_or_si128(letter, digit), _mm_cmplt_epi8(bytes, zero));
+      const auto other = static_cast<unsigned>(~_mm_movemask_epi8(word)) & 0xFFFFu;
+      if (other != 0) return q + std::countr_zero(other);
+      q += 16;
+    }
+    while (q < end && IsWordChar(*q)) ++q;
+    return q;
+  };
+#else
+  const auto skip_word_bytes = [&](const char* q) {
+    while (q < end && IsWordChar(*q)) ++q;
+    return q;
+  };
+#endif
+  while (true) {
+    // Between words.
+    for (; p < end; ++p) {
+      const CharClass c = ClassOf(*p);
+      if (c == CharClass::kWord) break;
+      pending_break = pending_break || c == CharClass::kBreak;
+    }
+    if (p == end) break;
+    const char* const start = p;
+    // A word: word characters, and an apostrophe or hyphen followed by a letter ("don't").
+    while (true) {
+      p = skip_word_bytes(p);
+      if (end - p >= 2 && (*p == '\'' || *p == '-') && IsAsciiAlpha(p[1])) {
+        p += 2;
+        continue;
+      }
+      break;
+    }
+    std::string_view word(start, static_cast<size_t>(p - start));
+    // Possessives: "Maya's" and "Maya’s" name "Maya".
+    if (word.back() == 's') {
+      if (word.size() > 2 && word.ends_with("'s")) word.remove_suffix(2);
+      if (word.size() > 4 && word.ends_with("\xE2\x80\x99s")) word.remove_suffix(4);
+    }
+    tokens.push_back({word, pending_break});
+    pending_break = false;
+  }
 }
 
-bool IsTitleCaseWord(std::string_view w) {
+inline bool IsTitleCaseWord(std::string_view w) {
   if (w.size() < 2 || !IsAsciiUpper(w[0])) return false;
-  return std::any_of(w.begin() + 1, w.end(), IsAsciiLower);
+  for (size_t i = 1; i < w.size(); ++i) {
+    if (IsAsciiLower(w[i])) return true;
+  }
+  return false;
 }
 
-const absl::flat_hash_set<std::string>& NameStopwords() {
-  static const auto* const kWords = new absl::flat_hash_set<std::string>{
+// Lowercase word lists, looked up with WordSet::ContainsLower or (for words known to be written
+// in lowercase) WordSet::Contains.
+const WordSet& NameStopwords() {
+  static const auto* const kWords = new WordSet{
       "the",        "a",         "an",        "and",       "but",       "or",       "so",
       "if",         "then",      "than",      "when",      "while",     "what",     "why",
       "how",        "where",     "who",       "which",     "this",      "that",     "these",
@@ -168,8 +223,8 @@ const absl::flat_hash_set<std::string>& NameStopwords() {
   return *kWords;
 }
 
-const absl::flat_hash_set<std::string>& PropStopwords() {
-  static const auto* const kWords = new absl::flat_hash_set<std::string>{
+const WordSet& PropStopwords() {
+  static const auto* const kWords = new WordSet{
       "shot",   "shots",      "scene",    "scenes",     "view",      "screen",    "camera",
       "frame",  "moment",     "time",     "day",        "way",       "thing",     "things",
       "video",  "image",      "close",    "background", "people",    "person",    "man",
@@ -185,15 +240,15 @@ const absl::flat_hash_set<std::string>& PropStopwords() {
   return *kWords;
 }
 
-const absl::flat_hash_set<std::string>& Determiners() {
-  static const auto* const kWords = new absl::flat_hash_set<std::string>{
-      "a",    "an", "the",  "her",  "his",   "their", "its", "our",
-      "your", "my", "this", "that", "these", "those", "some"};
+const WordSet& Determiners() {
+  static const auto* const kWords =
+      new WordSet{"a",    "an", "the",  "her",  "his",   "their", "its", "our",
+                  "your", "my", "this", "that", "these", "those", "some"};
   return *kWords;
 }
 
-const absl::flat_hash_set<std::string>& RunBreakers() {
-  static const auto* const kWords = new absl::flat_hash_set<std::string>{
+const WordSet& RunBreakers() {
+  static const auto* const kWords = new WordSet{
       "at",     "in",      "on",     "with",    "of",     "for",    "to",     "from",
       "by",     "as",      "into",   "over",    "under",  "near",   "while",  "and",
       "or",     "but",     "is",     "are",     "was",    "were",   "that",   "which",
@@ -209,7 +264,7 @@ const absl::flat_hash_set<std::string>& RunBreakers() {
 
 // Capitalised names in `tokens`: runs of Title-case words ("Sarah Chen"), leading stopwords
 // dropped ("The Armature" -> "Armature").
-void CollectNames(const std::vector<Token>& tokens, std::vector<std::string>& names) {
+void CollectNames(std::span<const Token> tokens, std::vector<std::string>& names) {
   size_t i = 0;
   while (i < tokens.size()) {
     if (!IsTitleCaseWord(tokens[i].text)) {
@@ -221,11 +276,11 @@ void CollectNames(const std::vector<Token>& tokens, std::vector<std::string>& na
            IsTitleCaseWord(tokens[j].text))
       ++j;
     size_t begin = i;
-    while (begin < j && NameStopwords().contains(Lower(tokens[begin].text))) ++begin;
+    while (begin < j && NameStopwords().ContainsLower(tokens[begin].text)) ++begin;
     if (begin < j) {
-      std::string name;
-      for (size_t k = begin; k < j; ++k) {
-        if (!name.empty()) name.push_back(' ');
+      std::string name(tokens[begin].text);
+      for (size_t k = begin + 1; k < j; ++k) {
+        name.push_back(' ');
         name.append(tokens[k].text);
       }
       names.push_back(std::move(name));
@@ -240,18 +295,18 @@ bool EndsWith(std::string_view w, std::string_view suffix) {
 
 // Nouns after a determiner in visual descriptions: "a chipped mug next to the laptop" gives
 // "mug" and "laptop" (the last word of each run that is not a participle or adverb).
-void CollectProps(const std::vector<Token>& tokens, std::vector<std::string>& props) {
+void CollectProps(std::span<const Token> tokens, std::vector<std::string_view>& props) {
   for (size_t i = 0; i + 1 < tokens.size(); ++i) {
-    if (!Determiners().contains(Lower(tokens[i].text))) continue;
-    std::string noun;
+    if (!Determiners().ContainsLower(tokens[i].text)) continue;
+    std::string_view noun;
     for (size_t j = i + 1; j < tokens.size() && j - i <= 3; ++j) {
-      const std::string& w = tokens[j].text;
+      const std::string_view w = tokens[j].text;
       if (tokens[j].break_before) break;
-      if (w.empty() || !IsAsciiLower(w[0]) || RunBreakers().contains(w)) break;
+      if (w.empty() || !IsAsciiLower(w[0]) || RunBreakers().Contains(w)) break;
       if (EndsWith(w, "ed") || EndsWith(w, "ing") || EndsWith(w, "ly")) continue;
       noun = w;
     }
-    if (noun.size() >= 3 && !PropStopwords().contains(noun) && !Determiners().contains(noun)) {
+    if (noun.size() >= 3 && !PropStopwords().Contains(noun) && !Determiners().Contains(noun)) {
       props.push_back(noun);
     }
   }
@@ -267,46 +322,92 @@ struct Recurring {
   std::vector<std::string> props;
 };
 
+// In how many scenes a name or prop was counted, and the last one (to count a scene once).
+struct SceneCount {
+  int scenes = 0;
+  size_t last_scene = static_cast<size_t>(-1);
+
+  // Counts scene `s`; true when it is the first scene.
+  bool Count(size_t s, bool* first) {
+    if (last_scene == s) return false;
+    last_scene = s;
+    *first = scenes++ == 0;
+    return true;
+  }
+};
+
 Recurring FindRecurring(const ParsedTreatment& parsed) {
-  // Words seen in lowercase anywhere are not names ("Teams" at a sentence start).
-  absl::flat_hash_set<std::string> lowercase_words;
-  std::vector<std::vector<Token>> scene_tokens;
-  std::vector<std::vector<Token>> visual_tokens;
-  for (const ParsedScene& scene : parsed.scenes) {
-    std::vector<Token> tokens = Tokenize(scene.narration);
-    std::vector<Token> visuals;
-    const auto append = [](std::vector<Token>& into, std::vector<Token> more) {
-      if (!more.empty()) more.front().break_before = true;
-      for (Token& t : more) into.push_back(std::move(t));
-    };
+  const size_t n = parsed.scenes.size();
+  // Per scene: its names in order (capitalised runs, then its characters) and its visuals' props.
+  std::vector<std::vector<std::string>> scene_names(n);
+  std::vector<std::vector<std::string_view>> scene_props(n);
+  // The words of every scene: its narration, visuals and on-screen text, each piece starting
+  // with a break (so a run of names or a prop never spans two pieces, and each visual can be read
+  // on its own).
+  std::vector<Token> tokens;
+  {
+    // About one word per six bytes of text: a guess that spares most regrowth.
+    size_t bytes = 0;
+    for (const ParsedScene& scene : parsed.scenes) bytes += scene.narration.size();
+    tokens.reserve(bytes / 6 + 64);
+  }
+  const auto span = [&tokens](size_t from, size_t to) {
+    return std::span<const Token>(tokens.data() + from, to - from);
+  };
+  std::vector<std::pair<size_t, size_t>> visuals;  // token ranges of one scene's visuals
+  for (size_t s = 0; s < n; ++s) {
+    const ParsedScene& scene = parsed.scenes[s];
+    const size_t scene_begin = tokens.size();
+    Tokenize(scene.narration, tokens);
+    visuals.clear();
     for (const ParsedVisual& v : scene.visuals) {
-      append(tokens, Tokenize(v.description));
-      append(visuals, Tokenize(v.description));
+      const size_t from = tokens.size();
+      Tokenize(v.description, tokens);
+      visuals.emplace_back(from, tokens.size());
     }
-    for (const std::string& text : scene.on_screen_text) append(tokens, Tokenize(text));
-    for (const Token& t : tokens) {
-      if (!t.text.empty() && IsAsciiLower(t.text[0])) lowercase_words.insert(t.text);
+    for (const std::string& text : scene.on_screen_text) Tokenize(text, tokens);
+    CollectNames(span(scene_begin, tokens.size()), scene_names[s]);
+    for (const std::string& c : scene.characters) scene_names[s].push_back(c);
+    for (const auto& [from, to] : visuals) CollectProps(span(from, to), scene_props[s]);
+  }
+
+  // Which lowercased single-word names occur among the lowercase words. A filter on the first
+  // letter and the length (63 standing for 63 or more) leaves few words to look up.
+  absl::flat_hash_set<std::string> single_names;
+  uint64_t lengths[26] = {};
+  const auto length_bit = [](size_t size) { return uint64_t{1} << std::min<size_t>(size, 63); };
+  for (const std::vector<std::string>& names : scene_names) {
+    for (const std::string& name : names) {
+      if (name.find(' ') != std::string::npos) continue;
+      std::string lower = Lower(name);
+      // The lowercase words start with a lowercase letter.
+      if (lower.empty() || !IsAsciiLower(lower[0])) continue;
+      lengths[lower[0] - 'a'] |= length_bit(lower.size());
+      single_names.insert(std::move(lower));
     }
-    scene_tokens.push_back(std::move(tokens));
-    visual_tokens.push_back(std::move(visuals));
+  }
+  // Words seen in lowercase anywhere (their first letter) are not names ("Teams" at a sentence
+  // start); only single-word names are checked against them.
+  absl::flat_hash_set<std::string> lowercase_names;
+  for (const Token& t : tokens) {
+    const std::string_view w = t.text;
+    if (!IsAsciiLower(w[0]) || (lengths[w[0] - 'a'] & length_bit(w.size())) == 0) continue;
+    std::string word(w);
+    if (single_names.contains(word)) lowercase_names.insert(std::move(word));
   }
 
   Recurring out;
   std::vector<std::string> order;
-  absl::flat_hash_map<std::string, int> scene_count;
-  for (size_t s = 0; s < parsed.scenes.size(); ++s) {
-    std::vector<std::string> names;
-    CollectNames(scene_tokens[s], names);
-    for (const std::string& c : parsed.scenes[s].characters) names.push_back(c);
-    absl::flat_hash_set<std::string> seen;
-    for (std::string& name : names) {
+  absl::flat_hash_map<std::string, SceneCount> scene_count;
+  for (size_t s = 0; s < n; ++s) {
+    for (std::string& name : scene_names[s]) {
       const bool single = name.find(' ') == std::string::npos;
       if (single &&
-          (lowercase_words.contains(Lower(name)) || NameStopwords().contains(Lower(name)))) {
+          (NameStopwords().ContainsLower(name) || lowercase_names.contains(Lower(name)))) {
         continue;
       }
-      if (!seen.insert(name).second) continue;
-      if (scene_count[name]++ == 0) order.push_back(name);
+      bool first = false;
+      if (scene_count[name].Count(s, &first) && first) order.push_back(name);
     }
   }
   for (const std::string& c : parsed.characters) {
@@ -314,30 +415,31 @@ Recurring FindRecurring(const ParsedTreatment& parsed) {
   }
   for (const std::string& name : order) {
     if (out.characters.size() >= kMaxRecurring) break;
-    if (scene_count[name] >= 2) AddUnique(out.characters, name);
+    if (scene_count[name].scenes >= 2) AddUnique(out.characters, name);
   }
 
-  absl::flat_hash_set<std::string> character_words;
+  // Words of the recurring characters, lowercased, are not props.
+  std::vector<std::string> character_words_storage;
   for (const std::string& c : out.characters) {
-    for (std::string_view w : SplitWords(c)) character_words.insert(Lower(w));
+    for (std::string_view w : SplitWords(c)) character_words_storage.push_back(Lower(w));
   }
-  std::vector<std::string> prop_order;
-  absl::flat_hash_map<std::string, int> prop_count;
-  for (const std::vector<Token>& tokens : visual_tokens) {
-    std::vector<std::string> props;
-    CollectProps(tokens, props);
-    absl::flat_hash_set<std::string> seen;
-    for (std::string& p : props) {
-      if (character_words.contains(p) || !seen.insert(p).second) continue;
-      if (prop_count[p]++ == 0) prop_order.push_back(p);
+  const absl::flat_hash_set<std::string_view> character_words(character_words_storage.begin(),
+                                                              character_words_storage.end());
+  std::vector<std::string_view> prop_order;
+  absl::flat_hash_map<std::string_view, SceneCount> prop_count;
+  for (size_t s = 0; s < n; ++s) {
+    for (const std::string_view p : scene_props[s]) {
+      if (character_words.contains(p)) continue;
+      bool first = false;
+      if (prop_count[p].Count(s, &first) && first) prop_order.push_back(p);
     }
   }
   for (const std::string& p : parsed.props) {
     if (out.props.size() < kMaxRecurring) AddUnique(out.props, p);
   }
-  for (const std::string& p : prop_order) {
+  for (const std::string_view p : prop_order) {
     if (out.props.size() >= kMaxRecurring) break;
-    if (prop_count[p] >= 2) AddUnique(out.props, p);
+    if (prop_count[p].scenes >= 2) AddUnique(out.props, std::string(p));
   }
   return out;
 }
@@ -582,11 +684,7 @@ bool ReadsLikeCallToAction(std::string_view text) {
       "register",   "free trial",  "like and",  "share this",     "try it",      "try armature",
       "start your", "start today", "sign-up",   "comment below",  "call us",     "apply now",
       "get yours",  "grab your",   "check out", "head to",        "go to"};
-  const std::string lower = Lower(text.substr(0, std::min<size_t>(text.size(), 20000)));
-  for (std::string_view p : kPhrases) {
-    if (ContainsWord(lower, p)) return true;
-  }
-  return false;
+  return ContainsAnyWordNoCase(text.substr(0, 20000), kPhrases);
 }
 
 ProductionManifest BuildManifest(const ParsedTreatment& parsed_in, const NormalizedHints& hints,

@@ -1,136 +1,212 @@
 #include "libs/manifest/jobs.h"
 
+#include <string>
+#include <string_view>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/struct.pb.h"
+#include "libs/manifest/text.h"
 
 namespace armature::manifest {
 namespace {
 
 using armature::v1::Job;
 using google::protobuf::ListValue;
-using google::protobuf::Struct;
 using google::protobuf::Value;
 
-void Put(Struct& s, const char* key, const std::string& value) {
-  (*s.mutable_fields())[key].set_string_value(value);
+using Fields = google::protobuf::Map<std::string, Value>;
+
+// The payload keys, made once (a key longer than 15 bytes would otherwise be allocated for
+// every lookup).
+struct PayloadKeys {
+  const std::string assets = "assets";
+  const std::string aspect_ratio = "aspect_ratio";
+  const std::string cue_id = "cue_id";
+  const std::string data = "data";
+  const std::string duration_seconds = "duration_seconds";
+  const std::string format = "format";
+  const std::string kind = "kind";
+  const std::string label = "label";
+  const std::string language = "language";
+  const std::string manifest_id = "manifest_id";
+  const std::string model = "model";
+  const std::string mood = "mood";
+  const std::string prompt = "prompt";
+  const std::string result_asset_id = "result_asset_id";
+  const std::string scene_id = "scene_id";
+  const std::string scene_ids = "scene_ids";
+  const std::string start_at_seconds = "start_at_seconds";
+  const std::string text = "text";
+  const std::string title = "title";
+  const std::string value = "value";
+  const std::string voice_id = "voice_id";
+  const std::string voice_style = "voice_style";
+};
+
+const PayloadKeys& Keys() {
+  static const auto* const kKeys = new PayloadKeys;
+  return *kKeys;
 }
 
-void Put(Struct& s, const char* key, double value) {
-  (*s.mutable_fields())[key].set_number_value(value);
+// Payload fields are inserted in a fixed order, one map insertion each.
+void Put(Fields& fields, const std::string& key, const std::string& value) {
+  fields[key].set_string_value(value);
 }
 
-ListValue& PutList(Struct& s, const char* key) {
-  return *(*s.mutable_fields())[key].mutable_list_value();
+void Put(Fields& fields, const std::string& key, std::string&& value) {
+  fields[key].set_string_value(std::move(value));
+}
+
+void Put(Fields& fields, const std::string& key, double value) {
+  fields[key].set_number_value(value);
+}
+
+ListValue& PutList(Fields& fields, const std::string& key) {
+  return *fields[key].mutable_list_value();
 }
 
 int ClampPriority(int p) { return p < 1 ? 1 : p > 10 ? 10 : p; }
+
+// The jobs being derived: the first job with an id wins, later ones with the same id are not
+// added (an asset or scene id that repeats yields one job).
+class JobList {
+ public:
+  explicit JobList(size_t capacity) {
+    jobs_.reserve(capacity);
+    assets_.reserve(capacity);
+    ids_.reserve(capacity);
+  }
+
+  // A new job with `id` and the settings, or nullptr when a job with `id` exists. `asset` is
+  // what the job produces, listed in the render's payload.
+  Job* Add(std::string id, armature::v1::JobType type, const JobSettings& settings,
+           std::string asset) {
+    // The id is looked up before anything is built, and kept in the job (the set refers to it).
+    if (ids_.contains(id)) return nullptr;
+    if (jobs_.size() == jobs_.capacity()) Grow();
+    Job& job = jobs_.emplace_back();
+    job.set_id(std::move(id));
+    ids_.insert(job.id());
+    job.set_type(type);
+    job.set_priority(ClampPriority(settings.priority));
+    job.set_provider(settings.provider);
+    assets_.push_back(std::move(asset));
+    return &job;
+  }
+
+  std::vector<Job>& jobs() { return jobs_; }
+  const std::vector<std::string>& assets() const { return assets_; }
+
+ private:
+  // Only when the capacity given was too small: the ids are views of the jobs, looked up again.
+  void Grow() {
+    jobs_.reserve(2 * jobs_.size() + 1);
+    ids_.clear();
+    for (const Job& job : jobs_) ids_.insert(job.id());
+  }
+
+  std::vector<Job> jobs_;
+  std::vector<std::string> assets_;
+  // Views of the ids of jobs_.
+  absl::flat_hash_set<std::string_view, ShortStringHash> ids_;
+};
 
 }  // namespace
 
 std::vector<Job> DecomposeJobs(const armature::v1::ProductionManifest& manifest,
                                const JobProviders& providers) {
-  std::vector<Job> jobs;
-  absl::flat_hash_set<std::string> ids;
-  std::vector<std::string> assets;
-  const auto add = [&](Job job, const std::string& asset) {
-    if (!ids.insert(job.id()).second) return;
-    assets.push_back(asset);
-    jobs.push_back(std::move(job));
-  };
+  // At most one job per scene narration, visual, chart and cue, and the render.
+  size_t capacity = 1 + static_cast<size_t>(manifest.audio_cues_size());
+  for (const armature::v1::Scene& scene : manifest.scenes()) {
+    capacity += 2 + static_cast<size_t>(scene.visuals_size());
+  }
+  JobList list(capacity);
+  const PayloadKeys& keys = Keys();
   const auto& meta = manifest.metadata();
   for (const armature::v1::Scene& scene : manifest.scenes()) {
     if (!scene.narration().empty()) {
-      Job job;
-      job.set_id(absl::StrCat("job_tts_", scene.id()));
-      job.set_type(armature::v1::TTS);
-      job.set_priority(ClampPriority(providers.tts.priority));
-      job.set_provider(providers.tts.provider);
-      Struct& p = *job.mutable_payload();
-      const std::string asset = absl::StrCat(scene.id(), "_vo");
-      Put(p, "scene_id", scene.id());
-      Put(p, "text", scene.narration());
-      Put(p, "voice_id", manifest.voice().voice_id());
-      Put(p, "voice_style", manifest.voice().style());
-      Put(p, "language",
-          manifest.voice().language().empty() ? meta.language() : manifest.voice().language());
-      Put(p, "format", providers.tts_format);
-      Put(p, "duration_seconds", scene.duration_seconds());
-      Put(p, "result_asset_id", asset);
-      add(std::move(job), asset);
+      std::string asset = absl::StrCat(scene.id(), "_vo");
+      if (Job* job = list.Add(absl::StrCat("job_tts_", scene.id()), armature::v1::TTS,
+                              providers.tts, asset)) {
+        Fields& p = *job->mutable_payload()->mutable_fields();
+        Put(p, keys.scene_id, scene.id());
+        Put(p, keys.text, scene.narration());
+        Put(p, keys.voice_id, manifest.voice().voice_id());
+        Put(p, keys.voice_style, manifest.voice().style());
+        Put(p, keys.language,
+            manifest.voice().language().empty() ? meta.language() : manifest.voice().language());
+        Put(p, keys.format, providers.tts_format);
+        Put(p, keys.duration_seconds, scene.duration_seconds());
+        Put(p, keys.result_asset_id, std::move(asset));
+      }
     }
     for (const armature::v1::Visual& visual : scene.visuals()) {
       if (visual.type() != "generated" || visual.asset_id().empty()) continue;
-      Job job;
-      job.set_id(absl::StrCat("job_image_", visual.asset_id()));
-      job.set_type(armature::v1::GENERATE_IMAGE);
-      job.set_priority(ClampPriority(providers.image.priority));
-      job.set_provider(providers.image.provider);
-      Struct& p = *job.mutable_payload();
-      Put(p, "scene_id", scene.id());
-      Put(p, "prompt", visual.prompt());
-      Put(p, "model", providers.image_model);
-      Put(p, "aspect_ratio", meta.aspect_ratio());
-      Put(p, "result_asset_id", visual.asset_id());
-      add(std::move(job), visual.asset_id());
+      if (Job* job = list.Add(absl::StrCat("job_image_", visual.asset_id()),
+                              armature::v1::GENERATE_IMAGE, providers.image, visual.asset_id())) {
+        Fields& p = *job->mutable_payload()->mutable_fields();
+        Put(p, keys.scene_id, scene.id());
+        Put(p, keys.prompt, visual.prompt());
+        Put(p, keys.model, providers.image_model);
+        Put(p, keys.aspect_ratio, meta.aspect_ratio());
+        Put(p, keys.result_asset_id, visual.asset_id());
+      }
     }
     if (scene.has_chart() && !scene.chart().asset_id().empty()) {
       const armature::v1::ChartData& chart = scene.chart();
-      Job job;
-      job.set_id(absl::StrCat("job_chart_", chart.asset_id()));
-      job.set_type(armature::v1::GENERATE_CHART);
-      job.set_priority(ClampPriority(providers.chart.priority));
-      job.set_provider(providers.chart.provider);
-      Struct& p = *job.mutable_payload();
-      Put(p, "scene_id", scene.id());
-      Put(p, "kind", chart.kind());
-      Put(p, "title", chart.title());
-      ListValue& data = PutList(p, "data");
-      for (const armature::v1::ChartPoint& point : chart.points()) {
-        Struct& entry = *data.add_values()->mutable_struct_value();
-        Put(entry, "label", point.label());
-        Put(entry, "value", point.value());
+      if (Job* job = list.Add(absl::StrCat("job_chart_", chart.asset_id()),
+                              armature::v1::GENERATE_CHART, providers.chart, chart.asset_id())) {
+        Fields& p = *job->mutable_payload()->mutable_fields();
+        Put(p, keys.scene_id, scene.id());
+        Put(p, keys.kind, chart.kind());
+        Put(p, keys.title, chart.title());
+        ListValue& data = PutList(p, keys.data);
+        for (const armature::v1::ChartPoint& point : chart.points()) {
+          Fields& entry = *data.add_values()->mutable_struct_value()->mutable_fields();
+          Put(entry, keys.label, point.label());
+          Put(entry, keys.value, point.value());
+        }
+        Put(p, keys.result_asset_id, chart.asset_id());
       }
-      Put(p, "result_asset_id", chart.asset_id());
-      add(std::move(job), chart.asset_id());
     }
   }
   for (const armature::v1::AudioCue& cue : manifest.audio_cues()) {
     if (cue.type() != "music" || cue.id().empty()) continue;
-    Job job;
-    job.set_id(absl::StrCat("job_music_", cue.id()));
-    job.set_type(armature::v1::GENERATE_MUSIC);
-    job.set_priority(ClampPriority(providers.music.priority));
-    job.set_provider(providers.music.provider);
-    Struct& p = *job.mutable_payload();
-    Put(p, "cue_id", cue.id());
-    Put(p, "mood", cue.description());
-    Put(p, "start_at_seconds", cue.start_at_seconds());
-    Put(p, "duration_seconds", cue.duration_seconds());
-    Put(p, "scene_id", cue.scene_id());
-    Put(p, "result_asset_id", cue.id());
-    add(std::move(job), cue.id());
+    if (Job* job = list.Add(absl::StrCat("job_music_", cue.id()), armature::v1::GENERATE_MUSIC,
+                            providers.music, cue.id())) {
+      Fields& p = *job->mutable_payload()->mutable_fields();
+      Put(p, keys.cue_id, cue.id());
+      Put(p, keys.mood, cue.description());
+      Put(p, keys.start_at_seconds, cue.start_at_seconds());
+      Put(p, keys.duration_seconds, cue.duration_seconds());
+      Put(p, keys.scene_id, cue.scene_id());
+      Put(p, keys.result_asset_id, cue.id());
+    }
   }
+  std::vector<Job>& jobs = list.jobs();
   Job render;
   render.set_id("job_render");
   render.set_type(armature::v1::RENDER);
   render.set_priority(ClampPriority(providers.render.priority));
   render.set_provider(providers.render.provider);
-  Struct& p = *render.mutable_payload();
-  Put(p, "manifest_id", manifest.id());
-  Put(p, "aspect_ratio", meta.aspect_ratio());
-  Put(p, "duration_seconds", meta.duration_seconds());
-  Put(p, "format", providers.render_format);
-  ListValue& scene_ids = PutList(p, "scene_ids");
+  Fields& p = *render.mutable_payload()->mutable_fields();
+  Put(p, keys.manifest_id, manifest.id());
+  Put(p, keys.aspect_ratio, meta.aspect_ratio());
+  Put(p, keys.duration_seconds, meta.duration_seconds());
+  Put(p, keys.format, providers.render_format);
+  ListValue& scene_ids = PutList(p, keys.scene_ids);
+  scene_ids.mutable_values()->Reserve(manifest.scenes_size());
   for (const armature::v1::Scene& scene : manifest.scenes())
     scene_ids.add_values()->set_string_value(scene.id());
-  ListValue& asset_list = PutList(p, "assets");
-  for (const std::string& asset : assets) asset_list.add_values()->set_string_value(asset);
+  ListValue& asset_list = PutList(p, keys.assets);
+  asset_list.mutable_values()->Reserve(static_cast<int>(list.assets().size()));
+  for (const std::string& asset : list.assets()) asset_list.add_values()->set_string_value(asset);
+  render.mutable_depends_on()->Reserve(static_cast<int>(jobs.size()));
   for (const Job& job : jobs) render.add_depends_on(job.id());
   jobs.push_back(std::move(render));
-  return jobs;
+  return std::move(jobs);
 }
 
 }  // namespace armature::manifest

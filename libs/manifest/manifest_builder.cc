@@ -40,6 +40,12 @@ BuildResult ManifestBuilder::BuildFrom(const ParsedTreatment& parsed, Normalized
   armature::v1::ProductionManifest manifest =
       BuildManifest(parsed, hints, config_.build, &result.warnings);
   std::vector<armature::v1::Job> jobs = DecomposeJobs(manifest, config_.jobs);
+  // The usual case: valid as built, which RepairManifest would return unchanged.
+  if (ValidateManifest(manifest, jobs).empty()) {
+    result.manifest = std::move(manifest);
+    result.jobs = std::move(jobs);
+    return result;
+  }
   RepairContext context;
   context.hints = hints;
   context.build = config_.build;

@@ -1,8 +1,10 @@
 #include "libs/manifest/parser.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdlib>
+#include <deque>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,6 +13,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "libs/manifest/text.h"
+#include "libs/manifest/word_table.h"
 
 namespace armature::manifest {
 namespace {
@@ -97,8 +100,62 @@ std::string NormalizeLabel(std::string_view label) {
   return out;
 }
 
-const absl::flat_hash_map<std::string, Field>& LabelTable() {
-  static const auto* const kTable = new absl::flat_hash_map<std::string, Field>{
+// NormalizeLabel into a fixed buffer, for lookups in the label tables without allocating. A
+// label whose normalised form does not fit is longer than every table key (fits() is false).
+class NormalizedLabel {
+ public:
+  explicit NormalizedLabel(std::string_view label) {
+    // What NormalizeLabel does with each byte: kSeparator, kDropped, or the (lowercased) byte.
+    static constexpr char kSeparator = 0;
+    static constexpr char kDropped = 1;
+    static constexpr auto kClass = [] {
+      std::array<char, 256> table{};
+      for (int c = 0; c < 256; ++c) {
+        char& entry = table[static_cast<size_t>(c)];
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+          entry = static_cast<char>(c);
+        } else if (c >= 'A' && c <= 'Z') {
+          entry = static_cast<char>(c - 'A' + 'a');
+        } else if (c == '.' || c == '\'' || c >= 0x80) {
+          entry = kDropped;
+        } else {
+          entry = kSeparator;
+        }
+      }
+      return table;
+    }();
+    bool space = false;
+    for (const char c : label) {
+      const char kind = kClass[static_cast<unsigned char>(c)];
+      if (kind == kSeparator) {
+        space = true;
+      } else if (kind != kDropped) {
+        if (space && size_ > 0 && !Push(' ')) return;
+        space = false;
+        if (!Push(kind)) return;
+      }
+    }
+    fits_ = true;
+  }
+
+  // False when the normalised label is longer than the buffer (and so is no table key).
+  bool fits() const { return fits_; }
+  std::string_view view() const { return std::string_view(buffer_, size_); }
+
+ private:
+  bool Push(char c) {
+    if (size_ == sizeof(buffer_)) return false;
+    buffer_[size_++] = c;
+    return true;
+  }
+
+  char buffer_[64];
+  size_t size_ = 0;
+  bool fits_ = false;
+};
+
+const WordTable<Field>& LabelTable() {
+  static const auto* const kTable = new WordTable<Field>{
       // Narration.
       {"narration", Field::kNarration},
       {"narrator", Field::kNarration},
@@ -274,77 +331,88 @@ const absl::flat_hash_map<std::string, Field>& LabelTable() {
 }
 
 Field LookupLabel(std::string_view label) {
-  const std::string key = NormalizeLabel(label);
-  if (key.empty()) return Field::kNone;
-  auto it = LabelTable().find(key);
-  return it == LabelTable().end() ? Field::kNone : it->second;
+  const NormalizedLabel key(label);
+  if (!key.fits() || key.view().empty()) return Field::kNone;
+  const Field* field = LabelTable().Find(key.view());
+  return field == nullptr ? Field::kNone : *field;
 }
 
 // Markdown sections about the whole production rather than one scene.
-const absl::flat_hash_set<std::string>& MetaSections() {
-  static const auto* const kMeta = new absl::flat_hash_set<std::string>{"overview",
-                                                                        "synopsis",
-                                                                        "logline",
-                                                                        "treatment",
-                                                                        "concept",
-                                                                        "brief",
-                                                                        "creative brief",
-                                                                        "background",
-                                                                        "audience",
-                                                                        "target audience",
-                                                                        "goals",
-                                                                        "objectives",
-                                                                        "key message",
-                                                                        "key messages",
-                                                                        "deliverables",
-                                                                        "specs",
-                                                                        "details",
-                                                                        "metadata",
-                                                                        "info",
-                                                                        "references",
-                                                                        "style guide",
-                                                                        "style notes",
-                                                                        "production details",
-                                                                        "about",
-                                                                        "premise",
-                                                                        "description",
-                                                                        "context notes",
-                                                                        "format",
-                                                                        "requirements",
-                                                                        "assets"};
+const WordSet& MetaSections() {
+  static const auto* const kMeta = new WordSet{"overview",
+                                               "synopsis",
+                                               "logline",
+                                               "treatment",
+                                               "concept",
+                                               "brief",
+                                               "creative brief",
+                                               "background",
+                                               "audience",
+                                               "target audience",
+                                               "goals",
+                                               "objectives",
+                                               "key message",
+                                               "key messages",
+                                               "deliverables",
+                                               "specs",
+                                               "details",
+                                               "metadata",
+                                               "info",
+                                               "references",
+                                               "style guide",
+                                               "style notes",
+                                               "production details",
+                                               "about",
+                                               "premise",
+                                               "description",
+                                               "context notes",
+                                               "format",
+                                               "requirements",
+                                               "assets"};
   return *kMeta;
 }
 
 bool IsMetaSection(std::string_view text) {
   std::string_view t = Trim(text);
   while (!t.empty() && (t.back() == ':' || t.back() == '.')) t.remove_suffix(1);
-  return MetaSections().contains(NormalizeLabel(t));
+  const NormalizedLabel key(t);
+  return key.fits() && MetaSections().Contains(key.view());
 }
 
+// Views of the text given to ParseLabel.
 struct LabelMatch {
   Field field = Field::kNone;  // kNone: a label-like prefix that is not a known label
-  std::string label;           // as written, without the parenthetical
-  std::string paren;           // "(warm)" content, when present
-  std::string value;
+  std::string_view label;      // as written, without the parenthetical
+  std::string_view paren;      // "(warm)" content, when present
+  std::string_view value;
 };
 
-// Splits "Label (paren)" into label and paren content.
-void SplitParen(std::string_view raw, std::string* label, std::string* paren) {
+// Splits "Label (paren)" into label and paren content (views of `raw`).
+void SplitParen(std::string_view raw, std::string_view* label, std::string_view* paren) {
   raw = Trim(raw);
   const size_t open = raw.find('(');
   if (open != kNpos && raw.back() == ')' && open > 0) {
-    *label = std::string(Trim(raw.substr(0, open)));
-    *paren = std::string(Trim(raw.substr(open + 1, raw.size() - open - 2)));
+    *label = Trim(raw.substr(0, open));
+    *paren = Trim(raw.substr(open + 1, raw.size() - open - 2));
   } else {
-    *label = std::string(raw);
-    paren->clear();
+    *label = raw;
+    *paren = std::string_view();
   }
 }
 
 bool LabelChar(char c) {
-  return IsAlpha(c) || IsDigit(c) || c == ' ' || c == '-' || c == '/' || c == '.' || c == '\'' ||
-         c == '&' || c == '(' || c == ')' || c == '+' || c == '_' ||
-         static_cast<unsigned char>(c) >= 0x80;
+  static constexpr auto kLabelChars = [] {
+    std::array<bool, 256> table{};
+    for (int c = 0; c < 256; ++c) {
+      table[static_cast<size_t>(c)] =
+          (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
+    }
+    for (const char c : {' ', '-', '/', '.', '\'', '&', '(', ')', '+', '_'}) {
+      table[static_cast<unsigned char>(c)] = true;
+    }
+    return table;
+  }();
+  return kLabelChars[static_cast<unsigned char>(c)];
 }
 
 // Recognises "Label: value", "Label (paren): value", "Label — value" (known labels only) and a
@@ -364,7 +432,7 @@ std::optional<LabelMatch> ParseLabel(std::string_view text) {
       LabelMatch m;
       SplitParen(text.substr(0, i), &m.label, &m.paren);
       if (m.label.empty()) break;
-      m.value = std::string(rest);
+      m.value = rest;
       m.field = LookupLabel(m.label);
       if (m.field != Field::kNone) return m;
       const int words = CountWords(m.label);
@@ -390,7 +458,7 @@ std::optional<LabelMatch> ParseLabel(std::string_view text) {
       SplitParen(text.substr(0, i), &m.label, &m.paren);
       m.field = LookupLabel(m.label);
       if (m.field == Field::kNone) break;
-      m.value = std::string(Trim(text.substr(i + 1 + dash)));
+      m.value = Trim(text.substr(i + 1 + dash));
       return m;
     }
   }
@@ -417,6 +485,12 @@ struct TimeValue {
 
 std::optional<double> ParsePlainNumber(std::string_view s) {
   if (s.empty() || s.size() > 24) return std::nullopt;
+  // Up to 15 digits: an integer strtod reads exactly.
+  if (s.size() <= 15 && std::all_of(s.begin(), s.end(), IsDigit)) {
+    double v = 0;
+    for (const char c : s) v = v * 10 + (c - '0');
+    return v;
+  }
   std::string copy(s);
   for (char& c : copy) {
     if (c == ',') c = '.';
@@ -429,13 +503,13 @@ std::optional<double> ParsePlainNumber(std::string_view s) {
 }
 
 double UnitMultiplier(std::string_view unit) {
-  static const auto* const kUnits = new absl::flat_hash_map<std::string, double>{
+  static const auto* const kUnits = new WordTable<double>{
       {"s", 1},        {"sec", 1},   {"secs", 1},   {"second", 1},   {"seconds", 1},  {"\"", 1},
       {"m", 60},       {"min", 60},  {"mins", 60},  {"minute", 60},  {"minutes", 60}, {"'", 60},
       {"h", 3600},     {"hr", 3600}, {"hrs", 3600}, {"hour", 3600},  {"hours", 3600}, {"ms", 0.001},
       {"msec", 0.001}, {"sek", 1},   {"seg", 1},    {"segundos", 1}, {"sekunden", 1}};
-  auto it = kUnits->find(Lower(unit));
-  return it == kUnits->end() ? 0 : it->second;
+  const double* multiplier = kUnits->FindLower(unit);
+  return multiplier == nullptr ? 0 : *multiplier;
 }
 
 // Reads "[h:]m:ss[.f]" or "<number><unit>..." covering all of `s`. A number without a unit
@@ -683,7 +757,7 @@ std::optional<double> ParseChartNumber(std::string_view token) {
   }
   double multiplier = 1;
   if (!t.empty() && t.back() == '%') t.remove_suffix(1);
-  if (t.size() >= 2 && Lower(t.substr(t.size() - 2)) == "bn") {
+  if (t.size() >= 2 && EqualsNoCase(t.substr(t.size() - 2), "bn")) {
     multiplier = 1e9;
     t.remove_suffix(2);
   } else if (!t.empty()) {
@@ -715,9 +789,16 @@ std::optional<double> ParseChartNumber(std::string_view token) {
     digits.push_back(c);
   }
   if (digits.empty() || digits == ".") return std::nullopt;
-  char* end = nullptr;
-  const double v = std::strtod(digits.c_str(), &end);
-  if (end != digits.c_str() + digits.size() || !std::isfinite(v)) return std::nullopt;
+  double v = 0;
+  if (digits.size() <= 15 && digits.find('.') == std::string::npos) {
+    // Up to 15 digits: an integer strtod reads exactly.
+    for (const char c : digits) v = v * 10 + (c - '0');
+  } else {
+    char* end = nullptr;
+    v = std::strtod(digits.c_str(), &end);
+    if (end != digits.c_str() + digits.size()) return std::nullopt;
+  }
+  if (!std::isfinite(v)) return std::nullopt;
   const double value = (negative ? -v : v) * multiplier;
   if (!std::isfinite(value)) return std::nullopt;
   return value;
@@ -725,19 +806,22 @@ std::optional<double> ParseChartNumber(std::string_view token) {
 
 // The chart kind a text names ("line chart", "pie" ...), nullopt when it names none.
 std::optional<std::string> DetectChartKind(std::string_view text) {
-  const std::string lower = Lower(text.substr(0, 2000));
-  if (lower == "line" || ContainsWord(lower, "line chart") || ContainsWord(lower, "line graph") ||
-      ContainsWord(lower, "trend line")) {
-    return "line";
-  }
-  if (ContainsWord(lower, "pie")) return "pie";
-  if (ContainsWord(lower, "donut") || ContainsWord(lower, "doughnut")) return "donut";
-  if (lower == "area" || ContainsWord(lower, "area chart")) return "area";
-  if (ContainsWord(lower, "scatter")) return "scatter";
-  if (ContainsWord(lower, "bar") || ContainsWord(lower, "bars") ||
-      ContainsWord(lower, "column chart")) {
-    return "bar";
-  }
+  const std::string_view t = text.substr(0, 2000);
+  // Found in one pass; the first kind in this order wins.
+  static constexpr std::string_view kWords[] = {
+      "line chart", "line graph", "trend line",     // 0-2: line
+      "pie",                                        // 3: pie
+      "donut",      "doughnut",                     // 4-5: donut
+      "area chart",                                 // 6: area
+      "scatter",                                    // 7: scatter
+      "bar",        "bars",       "column chart"};  // 8-10: bar
+  const uint64_t found = FindWordsNoCase(t, kWords);
+  if (EqualsNoCase(t, "line") || (found & 0b111)) return "line";
+  if (found & (1u << 3)) return "pie";
+  if (found & (0b11u << 4)) return "donut";
+  if (EqualsNoCase(t, "area") || (found & (1u << 6))) return "area";
+  if (found & (1u << 7)) return "scatter";
+  if (found & (0b111u << 8)) return "bar";
   return std::nullopt;
 }
 
@@ -893,11 +977,11 @@ namespace {
 // Lines
 
 struct Line {
-  std::string_view raw;  // trimmed original line
-  std::string text;      // without heading marks, quote marks, bullets, numbers and bold
-  int md_level = 0;      // 1-6 for "#" headings
-  bool bullet = false;   // "- item", "* item", "• item"
-  int number = 0;        // > 0 for "1." / "1)" list items
+  std::string_view raw;   // trimmed original line
+  std::string_view text;  // without heading marks, quote marks, bullets, numbers and bold
+  int md_level = 0;       // 1-6 for "#" headings
+  bool bullet = false;    // "- item", "* item", "• item"
+  int number = 0;         // > 0 for "1." / "1)" list items
   bool bold_wrapped = false;
   bool blank = false;
   bool rule = false;   // "---", "***", "===", table separator rows
@@ -928,17 +1012,23 @@ bool IsRuleLine(std::string_view t) {
   return marks > 0;
 }
 
-std::string RemoveEmphasis(std::string_view t) {
+// `t` without emphasis marks; nullopt when the result is Trim(t) because `t` has no '*' or '_'.
+std::optional<std::string> RemoveEmphasisMarks(std::string_view t) {
+  size_t pos = FindEither(t, 0, '*', '_');
+  // Without '*' and '_' nothing below applies.
+  if (pos == kNpos) return std::nullopt;
+  // Drop every "**" and "__" (scanning left to right: "***" keeps its last '*').
   std::string out;
   out.reserve(t.size());
-  for (size_t i = 0; i < t.size(); ++i) {
-    if (i + 1 < t.size() &&
-        ((t[i] == '*' && t[i + 1] == '*') || (t[i] == '_' && t[i + 1] == '_'))) {
-      ++i;
-      continue;
+  size_t copied = 0;
+  while (pos != kNpos && pos + 1 < t.size()) {
+    if (t[pos + 1] == t[pos]) {
+      out.append(t.data() + copied, pos - copied);
+      copied = pos + 2;
     }
-    out.push_back(t[i]);
+    pos = FindEither(t, copied > pos ? copied : pos + 1, '*', '_');
   }
+  out.append(t.data() + copied, t.size() - copied);
   // An italic label at the start: "*VO:* text", "_Visual_: text".
   for (const char mark : {'*', '_'}) {
     if (out.size() < 3 || out[0] != mark) continue;
@@ -957,10 +1047,17 @@ std::string RemoveEmphasis(std::string_view t) {
       ((v.front() == '*' && v.back() == '*') || (v.front() == '_' && v.back() == '_'))) {
     v = Trim(v.substr(1, v.size() - 2));
   }
+  if (v.size() == out.size()) return out;
   return std::string(v);
 }
 
-Line PreprocessLine(std::string_view raw_line) {
+std::string RemoveEmphasis(std::string_view t) {
+  std::optional<std::string> removed = RemoveEmphasisMarks(t);
+  return removed ? *std::move(removed) : std::string(Trim(t));
+}
+
+// `storage` keeps the texts that differ from the raw line (a deque: they never move).
+Line PreprocessLine(std::string_view raw_line, std::deque<std::string>& storage) {
   Line line;
   line.raw = Trim(raw_line);
   std::string_view t = line.raw;
@@ -973,7 +1070,7 @@ Line PreprocessLine(std::string_view raw_line) {
       line.rule = true;
     } else {
       line.table = true;
-      line.text = std::string(t);
+      line.text = t;
     }
     return line;
   }
@@ -1001,7 +1098,10 @@ Line PreprocessLine(std::string_view raw_line) {
                                                   "\xE2\x80\x93 " /* – */,
                                                   "\xE2\x80\x94 " /* — */,
                                                   "\xE2\x96\xAA " /* ▪ */};
+  const bool bullet_start =
+      !t.empty() && (t[0] == '-' || t[0] == '*' || t[0] == '+' || t[0] == '\xE2' || t[0] == '\xC2');
   for (std::string_view b : kBullets) {
+    if (!bullet_start) break;
     if (t.substr(0, b.size()) == b) {
       line.bullet = true;
       t = Trim(t.substr(b.size()));
@@ -1028,7 +1128,7 @@ Line PreprocessLine(std::string_view raw_line) {
     }
   }
   // Bold wrap: "**Scene 3**", "__Hook__", "**Scene 3**:".
-  if (t.size() > 4 && (t.substr(0, 2) == "**" || t.substr(0, 2) == "__")) {
+  if (t.size() > 4 && (t[0] == '*' || t[0] == '_') && t[1] == t[0]) {
     std::string_view inner = t;
     if (inner.back() == ':') inner.remove_suffix(1);
     const std::string_view mark = t.substr(0, 2);
@@ -1037,7 +1137,11 @@ Line PreprocessLine(std::string_view raw_line) {
       line.bold_wrapped = true;
     }
   }
-  line.text = RemoveEmphasis(t);
+  if (std::optional<std::string> removed = RemoveEmphasisMarks(t)) {
+    line.text = storage.emplace_back(*std::move(removed));
+  } else {
+    line.text = Trim(t);
+  }
   if (line.text.empty() && line.md_level == 0 && !line.bullet && line.number == 0) line.rule = true;
   return line;
 }
@@ -1154,6 +1258,8 @@ void SplitTitleContent(std::string_view rest_in, bool allow_content, Heading& h)
 bool MatchScreenplay(std::string_view t) {
   static constexpr std::string_view kDotted[] = {"int./ext.", "ext./int.", "int/ext.", "i/e.",
                                                  "int.",      "ext.",      "est."};
+  // Every prefix starts with an 'i' or an 'e'.
+  if (t.empty() || (LowerAscii(t[0]) != 'i' && LowerAscii(t[0]) != 'e')) return false;
   for (std::string_view p : kDotted) {
     if (StartsWithNoCase(t, p)) return Trim(t.substr(p.size())).size() >= 2;
   }
@@ -1176,8 +1282,9 @@ std::optional<std::string> ReadNumberToken(std::string_view t, size_t& i) {
     if (i < t.size() && IsAlpha(t[i]) && (i + 1 == t.size() || !IsAlpha(t[i + 1]))) ++i;  // "1a"
     return std::string(t.substr(start, i - start));
   }
+  const char first = i < t.size() ? LowerAscii(t[i]) : '\0';
   for (std::string_view w : kWords) {
-    if (StartsWithNoCase(t.substr(i), w) &&
+    if (w[0] == first && StartsWithNoCase(t.substr(i), w) &&
         (i + w.size() == t.size() || !IsAlpha(t[i + w.size()]))) {
       i += w.size();
       return std::string(t.substr(start, w.size()));
@@ -1198,8 +1305,10 @@ std::optional<std::string> ReadNumberToken(std::string_view t, size_t& i) {
 std::optional<Heading> MatchKeyword(std::string_view t) {
   static constexpr std::string_view kKeywords[] = {
       "scene", "segment", "chapter", "section", "slide", "part", "beat", "clip", "sc"};
+  if (t.empty()) return std::nullopt;
+  const char first = LowerAscii(t[0]);
   for (std::string_view kw : kKeywords) {
-    if (!StartsWithNoCase(t, kw)) continue;
+    if (kw[0] != first || !StartsWithNoCase(t, kw)) continue;
     size_t i = kw.size();
     if (i < t.size() && IsAlpha(t[i])) continue;
     if (kw == "sc" && (i >= t.size() || t[i] != '.')) continue;
@@ -1321,7 +1430,7 @@ std::optional<Heading> MatchTimecode(std::string_view t) {
 
 // "Hook:", "HOOK (0-3s): ...", "CTA — Follow us", "Problem", "Tip 2:".
 std::optional<Heading> MatchSection(std::string_view t) {
-  static const auto* const kWords = [] {
+  static const auto* const kGroups = [] {
     auto* words = new std::vector<std::string_view>{
         "call to action", "call-to-action", "cta",          "hook",         "the hook",
         "intro",          "introduction",   "opening",      "opener",       "cold open",
@@ -1337,9 +1446,14 @@ std::optional<Heading> MatchSection(std::string_view t) {
         "prologue"};
     std::sort(words->begin(), words->end(),
               [](std::string_view a, std::string_view b) { return a.size() > b.size(); });
-    return words;
+    // Grouped by first letter (only words sharing t's first letter can match), longest first.
+    auto* groups = new std::array<std::vector<std::string_view>, 26>;
+    for (std::string_view w : *words) (*groups)[static_cast<size_t>(w[0] - 'a')].push_back(w);
+    delete words;
+    return groups;
   }();
-  for (std::string_view w : *kWords) {
+  if (t.empty() || !IsLower(LowerAscii(t[0]))) return std::nullopt;
+  for (std::string_view w : (*kGroups)[static_cast<size_t>(LowerAscii(t[0]) - 'a')]) {
     if (!StartsWithNoCase(t, w)) continue;
     size_t i = w.size();
     if (i < t.size() && IsAlpha(t[i])) continue;
@@ -1383,8 +1497,8 @@ bool IsKnownLabelHeading(std::string_view text) {
   std::string_view t = Trim(text);
   while (!t.empty() && (t.back() == ':' || t.back() == '.')) t.remove_suffix(1);
   if (t.empty() || t.size() > 40) return false;
-  std::string label;
-  std::string paren;
+  std::string_view label;
+  std::string_view paren;
   SplitParen(t, &label, &paren);
   return LookupLabel(label) != Field::kNone;
 }
@@ -1392,8 +1506,8 @@ bool IsKnownLabelHeading(std::string_view text) {
 Field LabelHeadingField(std::string_view text) {
   std::string_view t = Trim(text);
   while (!t.empty() && (t.back() == ':' || t.back() == '.')) t.remove_suffix(1);
-  std::string label;
-  std::string paren;
+  std::string_view label;
+  std::string_view paren;
   SplitParen(t, &label, &paren);
   return LookupLabel(label);
 }
@@ -1446,32 +1560,33 @@ Heading MatchHeadingLine(const Line& line) {
 // Screenplay helpers and effects
 
 bool IsTransition(std::string_view text) {
-  std::string t = Lower(Trim(text));
-  while (!t.empty() && (t.back() == ':' || t.back() == '.' || t.back() == ' ')) t.pop_back();
-  static const auto* const kTransitions = new absl::flat_hash_set<std::string>{"cut to",
-                                                                               "fade in",
-                                                                               "fade out",
-                                                                               "fade to black",
-                                                                               "fade to white",
-                                                                               "dissolve to",
-                                                                               "smash cut to",
-                                                                               "smash cut",
-                                                                               "match cut to",
-                                                                               "match cut",
-                                                                               "wipe to",
-                                                                               "jump cut",
-                                                                               "jump cut to",
-                                                                               "cut to black",
-                                                                               "crossfade",
-                                                                               "cross fade",
-                                                                               "iris out",
-                                                                               "iris in",
-                                                                               "hard cut",
-                                                                               "fade up",
-                                                                               "fade in from black",
-                                                                               "dissolve",
-                                                                               "cut"};
-  return kTransitions->contains(t);
+  // Lowercasing does not touch the stripped characters: strip first, then look up lowercased.
+  std::string_view t = Trim(text);
+  while (!t.empty() && (t.back() == ':' || t.back() == '.' || t.back() == ' ')) t.remove_suffix(1);
+  static const auto* const kTransitions = new WordSet{"cut to",
+                                                      "fade in",
+                                                      "fade out",
+                                                      "fade to black",
+                                                      "fade to white",
+                                                      "dissolve to",
+                                                      "smash cut to",
+                                                      "smash cut",
+                                                      "match cut to",
+                                                      "match cut",
+                                                      "wipe to",
+                                                      "jump cut",
+                                                      "jump cut to",
+                                                      "cut to black",
+                                                      "crossfade",
+                                                      "cross fade",
+                                                      "iris out",
+                                                      "iris in",
+                                                      "hard cut",
+                                                      "fade up",
+                                                      "fade in from black",
+                                                      "dissolve",
+                                                      "cut"};
+  return kTransitions->ContainsLower(t);
 }
 
 // "SARAH", "NARRATOR (V.O.)", "DR. LEE (CONT'D)".
@@ -1491,7 +1606,9 @@ std::optional<std::string> CharacterCue(std::string_view text) {
 }
 
 bool IsNarratorName(std::string_view name) {
-  const std::string n = NormalizeLabel(name);
+  const NormalizedLabel label(name);
+  if (!label.fits()) return false;
+  const std::string_view n = label.view();
   return n == "narrator" || n == "voice" || n == "vo" || n == "v o" || n == "announcer" ||
          n == "voiceover" || n == "voice over" || n == "everyone" || n == "all" || n == "crowd";
 }
@@ -1589,21 +1706,26 @@ bool IsSceneField(Field f) {
 }
 
 bool MentionsWholeProduction(std::string_view text) {
-  const std::string lower = Lower(text.substr(0, 400));
-  return ContainsWord(lower, "throughout") || ContainsWord(lower, "entire video") ||
-         ContainsWord(lower, "whole video") || ContainsWord(lower, "all scenes") ||
-         ContainsWord(lower, "entire piece") || ContainsWord(lower, "underneath everything");
+  return ContainsAnyWordNoCase(text.substr(0, 400),
+                               {"throughout", "entire video", "whole video", "all scenes",
+                                "entire piece", "underneath everything"});
 }
 
 bool MentionsStock(std::string_view text) {
-  const std::string lower = Lower(text.substr(0, 400));
-  return ContainsWord(lower, "stock") || ContainsWord(lower, "b-roll") ||
-         ContainsWord(lower, "b roll") || ContainsWord(lower, "broll");
+  return ContainsAnyWordNoCase(text.substr(0, 400), {"stock", "b-roll", "b roll", "broll"});
 }
 
-bool MentionsChart(std::string_view text) {
-  const std::string lower = Lower(text.substr(0, 400));
-  return ContainsWord(lower, "chart") || ContainsWord(lower, "graph");
+// MentionsStock and MentionsChart in one pass.
+struct Mentions {
+  bool stock = false;
+  bool chart = false;
+};
+
+Mentions FindMentions(std::string_view text) {
+  static constexpr std::string_view kWords[] = {"stock", "b-roll", "b roll",
+                                                "broll", "chart",  "graph"};
+  const uint64_t found = FindWordsNoCase(text.substr(0, 400), kWords);
+  return {(found & 0b1111) != 0, (found & 0b110000) != 0};
 }
 
 bool SceneHasContent(const ParsedScene& s) {
@@ -1614,14 +1736,13 @@ bool SceneHasContent(const ParsedScene& s) {
 
 // Splits a line holding several fields: "Length: 30s | Format: 9:16" (segments separated by
 // " | " where the first is a known label) and "Show the route. Text overlay: Save 20 min"
-// (a known label after the end of a sentence). One segment when there is nothing to split.
+// (a known label after the end of a sentence). At most one segment (possibly none) when there
+// is nothing to split.
 std::vector<std::string_view> SplitSegments(std::string_view text) {
   std::vector<std::string_view> out;
-  if (text.size() > 4000) {
-    out.push_back(text);
-    return out;
-  }
-  if (text.find(" | ") != kNpos && IsKnownLabelLine(text.substr(0, text.find(" | ")))) {
+  if (text.size() > 4000) return out;
+  if (text.find('|') != kNpos && text.find(" | ") != kNpos &&
+      IsKnownLabelLine(text.substr(0, text.find(" | ")))) {
     size_t start = 0;
     while (true) {
       const size_t bar = text.find(" | ", start);
@@ -1633,7 +1754,17 @@ std::vector<std::string_view> SplitSegments(std::string_view text) {
     return out;
   }
   size_t start = 0;
-  for (size_t i = 1; i + 2 < text.size(); ++i) {
+  // The first colon at or after i + 2: a split at i needs one within 32 bytes of i + 2.
+  size_t next_colon = text.find(':', std::min<size_t>(3, text.size()));
+  for (size_t i = 1; i + 2 < text.size() && next_colon != kNpos; ++i) {
+    if (next_colon < i + 2) {
+      next_colon = text.find(':', i + 2);
+      if (next_colon == kNpos) break;
+    }
+    if (next_colon - (i + 2) >= 32) {
+      i = next_colon - 34;  // the next position that can split is next_colon - 33
+      continue;
+    }
     const char c = text[i];
     if (c != '.' && c != '!' && c != '?' && c != '"') continue;
     if (c == '"' && !(text[i - 1] == '.' || text[i - 1] == '!' || text[i - 1] == '?')) continue;
@@ -1642,14 +1773,14 @@ std::vector<std::string_view> SplitSegments(std::string_view text) {
     const std::string_view tail = text.substr(i + 2);
     const size_t colon = tail.substr(0, 32).find(':');
     if (colon == kNpos || CountWords(tail.substr(0, colon)) > 3) continue;
-    std::string label;
-    std::string paren;
+    std::string_view label;
+    std::string_view paren;
     SplitParen(tail.substr(0, colon), &label, &paren);
     if (LookupLabel(label) == Field::kNone) continue;
     out.push_back(Trim(text.substr(start, i + 1 - start)));
     start = i + 2;
   }
-  out.push_back(Trim(text.substr(start)));
+  if (!out.empty()) out.push_back(Trim(text.substr(start)));
   return out;
 }
 
@@ -1800,7 +1931,11 @@ class Parser {
 
   const ParseOptions& options_;
   ParsedTreatment out_;
-  std::string clean_;
+  // The treatment as CleanText makes it: the input itself when it is clean already.
+  std::string clean_storage_;
+  std::string_view clean_;
+  // Line texts that are not views of clean_ (see PreprocessLine).
+  std::deque<std::string> line_texts_;
   std::vector<LineInfo> lines_;
   bool headings_mode_ = false;
   bool screenplay_ = false;
@@ -1892,7 +2027,12 @@ void Parser::ResetBlock() {
 
 ParsedTreatment Parser::Run(std::string_view input) {
   int changed = 0;
-  clean_ = CleanText(input, &changed);
+  if (IsCleanText(input)) {
+    clean_ = input;
+  } else {
+    clean_storage_ = CleanText(input, &changed);
+    clean_ = clean_storage_;
+  }
   if (changed > 0) {
     Warn(absl::StrCat("replaced or removed ", changed,
                       " invalid UTF-8 sequences or control characters in the treatment"));
@@ -1905,12 +2045,15 @@ ParsedTreatment Parser::Run(std::string_view input) {
 
 void Parser::Classify() {
   const std::string_view text(clean_);
+  size_t line_count = 1;
+  for (size_t nl = text.find('\n'); nl != kNpos; nl = text.find('\n', nl + 1)) ++line_count;
+  lines_.reserve(line_count);
   size_t start = 0;
   while (start <= text.size()) {
     const size_t end = text.find('\n', start);
     const std::string_view raw = text.substr(start, end == kNpos ? kNpos : end - start);
     LineInfo info;
-    info.line = PreprocessLine(raw);
+    info.line = PreprocessLine(raw, line_texts_);
     lines_.push_back(std::move(info));
     if (end == kNpos) break;
     start = end + 1;
@@ -2069,7 +2212,7 @@ void Parser::Walk() {
         continue;
       case Role::kTitle:
         if (out_.title.empty()) {
-          std::string title = line.text;
+          std::string title(line.text);
           out_.title = TruncateUtf8(CleanTitle(title), 200);
         } else {
           AddNote(line.text, true, "a second title");
@@ -2141,14 +2284,12 @@ void Parser::Walk() {
     }
     // A demoted heading candidate: keep its text (a section word's content, a numbered item).
     std::string_view text = line.text;
-    std::string demoted;
     if (info.heading.section && section_ == Section::kScene && !info.heading.content.empty() &&
         line.md_level == 0) {
       if (info.heading.duration && !Current().duration_seconds) {
         Current().duration_seconds = info.heading.duration;
       }
-      demoted = info.heading.content;
-      text = demoted;
+      text = info.heading.content;
     }
     // A short first line before any scene reads as the title.
     if (headings_mode_ && section_ == Section::kPreamble && out_.title.empty() &&
@@ -2448,7 +2589,8 @@ void Parser::AddToField(Field field, std::string_view value, bool append, std::s
       break;
     case Field::kNote: {
       // "Mood: tense" keeps its label; "Note: ..." does not need it.
-      const std::string key = NormalizeLabel(label);
+      const NormalizedLabel normalized(label);
+      const std::string_view key = normalized.fits() ? normalized.view() : "-";
       const std::string note =
           (key.empty() || key == "note" || key == "notes" || key == "nb" || !labelled)
               ? std::string(value)
@@ -2618,7 +2760,8 @@ void Parser::AddVisual(std::string_view text, bool stock, bool append, bool labe
     s.visuals.back().stock = s.visuals.back().stock || MentionsStock(text);
     return;
   }
-  if (!s.chart && MentionsChart(text)) {
+  const Mentions mentions = FindMentions(text);
+  if (!s.chart && mentions.chart) {
     std::optional<ParsedChart> chart = ParseChartText(text);
     if (chart && chart->points.size() >= 2) {
       s.chart = std::move(chart);
@@ -2634,7 +2777,7 @@ void Parser::AddVisual(std::string_view text, bool stock, bool append, bool labe
     }
     return;
   }
-  s.visuals.push_back({std::string(text), stock || MentionsStock(text)});
+  s.visuals.push_back({std::string(text), stock || mentions.stock});
 }
 
 void Parser::AddChart(std::string_view text, std::string_view kind_hint, bool append) {

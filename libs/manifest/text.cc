@@ -1,7 +1,14 @@
 #include "libs/manifest/text.h"
 
+#include <algorithm>
+#include <array>
+#include <bit>
 #include <cmath>
 #include <cstdint>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace armature::manifest {
 namespace {
@@ -35,6 +42,48 @@ bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
+// Bytes CleanText copies as they are: printable ASCII and '\n'.
+bool IsKeptByte(char c) {
+  const auto b = static_cast<unsigned char>(c);
+  return (b >= 0x20 && b < 0x7F) || b == '\n';
+}
+
+#if defined(__SSE2__)
+__m128i Load16(const char* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
+
+// Bit i set when byte i of `mask` (a compare result) is set.
+unsigned MoveMask(__m128i mask) { return static_cast<unsigned>(_mm_movemask_epi8(mask)); }
+#endif
+
+// Position of the first byte at or after `pos` that is not kept as it is, or text.size().
+size_t SkipKeptBytes(std::string_view text, size_t pos) {
+#if defined(__SSE2__)
+  const __m128i space = _mm_set1_epi8(0x20);
+  const __m128i newline = _mm_set1_epi8('\n');
+  const __m128i del = _mm_set1_epi8(0x7F);
+  for (; pos + 16 <= text.size(); pos += 16) {
+    const __m128i bytes = Load16(text.data() + pos);
+    // A signed compare: bytes from 0x80 up are negative, so they count as below 0x20 too.
+    const __m128i low =
+        _mm_andnot_si128(_mm_cmpeq_epi8(bytes, newline), _mm_cmplt_epi8(bytes, space));
+    const unsigned mask = MoveMask(_mm_or_si128(low, _mm_cmpeq_epi8(bytes, del)));
+    if (mask != 0) return pos + static_cast<size_t>(std::countr_zero(mask));
+  }
+#endif
+  while (pos < text.size() && IsKeptByte(text[pos])) ++pos;
+  return pos;
+}
+
+// ASCII letters.
+constexpr std::array<bool, 256> kAlpha = [] {
+  std::array<bool, 256> table{};
+  for (int c = 'a'; c <= 'z'; ++c) table[static_cast<size_t>(c)] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) table[static_cast<size_t>(c)] = true;
+  return table;
+}();
+
+bool IsAlpha(char c) { return kAlpha[static_cast<unsigned char>(c)]; }
+
 bool IsAsciiAlnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
@@ -47,6 +96,13 @@ std::string CleanText(std::string_view text, int* changed) {
   int count = 0;
   size_t i = 0;
   while (i < text.size()) {
+    // Printable ASCII and '\n' are kept as they are: copy such runs at once.
+    const size_t run = SkipKeptBytes(text, i);
+    if (run > i) {
+      out.append(text.data() + i, run - i);
+      i = run;
+      if (i == text.size()) break;
+    }
     const char c = text[i];
     const auto u = static_cast<unsigned char>(c);
     if (c == '\r') {
@@ -83,6 +139,8 @@ std::string CleanText(std::string_view text, int* changed) {
   return out;
 }
 
+bool IsCleanText(std::string_view text) { return SkipKeptBytes(text, 0) == text.size(); }
+
 bool IsValidUtf8(std::string_view text) {
   size_t i = 0;
   while (i < text.size()) {
@@ -105,12 +163,21 @@ std::string TruncateUtf8(std::string_view text, size_t max_bytes) {
   return out;
 }
 
-std::string_view Trim(std::string_view text) {
-  size_t begin = 0;
-  size_t end = text.size();
-  while (begin < end && IsSpace(text[begin])) ++begin;
-  while (end > begin && IsSpace(text[end - 1])) --end;
-  return text.substr(begin, end - begin);
+size_t FindEither(std::string_view text, size_t pos, char a, char b) {
+#if defined(__SSE2__)
+  const __m128i pattern_a = _mm_set1_epi8(a);
+  const __m128i pattern_b = _mm_set1_epi8(b);
+  for (; pos + 16 <= text.size(); pos += 16) {
+    const __m128i bytes = Load16(text.data() + pos);
+    const unsigned mask =
+        MoveMask(_mm_or_si128(_mm_cmpeq_epi8(bytes, pattern_a), _mm_cmpeq_epi8(bytes, pattern_b)));
+    if (mask != 0) return pos + static_cast<size_t>(std::countr_zero(mask));
+  }
+#endif
+  for (; pos < text.size(); ++pos) {
+    if (text[pos] == a || text[pos] == b) return pos;
+  }
+  return std::string_view::npos;
 }
 
 std::string Lower(std::string_view text) {
@@ -121,56 +188,54 @@ std::string Lower(std::string_view text) {
   return out;
 }
 
-bool StartsWithNoCase(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    char a = text[i];
-    char b = prefix[i];
-    if (a >= 'A' && a <= 'Z') a = static_cast<char>(a - 'A' + 'a');
-    if (b >= 'A' && b <= 'Z') b = static_cast<char>(b - 'A' + 'a');
-    if (a != b) return false;
-  }
-  return true;
-}
-
 int CountWords(std::string_view text) {
   int words = 0;
-  bool in_word = false;
-  for (char c : text) {
-    if (IsSpace(c)) {
-      in_word = false;
-    } else if (!in_word) {
-      in_word = true;
-      ++words;
-    }
+  bool after_space = true;
+  size_t i = 0;
+#if defined(__SSE2__)
+  // Sixteen bytes at a time: a mask of the space bytes, and word starts where a non-space byte
+  // follows a space byte.
+  const __m128i space = _mm_set1_epi8(' ');
+  const __m128i below_tab = _mm_set1_epi8('\t' - 1);
+  const __m128i above_cr = _mm_set1_epi8('\r' + 1);
+  for (; i + 16 <= text.size(); i += 16) {
+    const __m128i bytes = Load16(text.data() + i);
+    // '\t' '\n' '\v' '\f' '\r' are 0x09-0x0D (a signed compare leaves out bytes >= 0x80).
+    const __m128i control =
+        _mm_and_si128(_mm_cmpgt_epi8(bytes, below_tab), _mm_cmplt_epi8(bytes, above_cr));
+    const uint32_t spaces = MoveMask(_mm_or_si128(_mm_cmpeq_epi8(bytes, space), control));
+    const uint32_t before_is_space = (spaces << 1) | (after_space ? 1u : 0u);
+    // A bit count without relying on a popcnt instruction (not in the x86-64 baseline).
+    uint32_t starts = ~spaces & before_is_space & 0xFFFFu;
+    starts = starts - ((starts >> 1) & 0x5555u);
+    starts = (starts & 0x3333u) + ((starts >> 2) & 0x3333u);
+    starts = (starts + (starts >> 4)) & 0x0F0Fu;
+    words += static_cast<int>((starts + (starts >> 8)) & 0x1Fu);
+    after_space = (spaces >> 15) & 1u;
+  }
+#endif
+  static constexpr auto kSpace = [] {
+    std::array<bool, 256> table{};
+    for (const char c : {' ', '\t', '\n', '\r', '\f', '\v'})
+      table[static_cast<unsigned char>(c)] = true;
+    return table;
+  }();
+  // A word starts at every non-space byte that follows a space (or the start).
+  for (; i < text.size(); ++i) {
+    const bool space = kSpace[static_cast<unsigned char>(text[i])];
+    words += static_cast<int>(after_space && !space);
+    after_space = space;
   }
   return words;
 }
 
-size_t DashLength(std::string_view text, size_t pos) {
-  if (pos >= text.size()) return 0;
-  if (text[pos] == '-') return 1;
-  // U+2013 EN DASH and U+2014 EM DASH are E2 80 93 / E2 80 94.
-  if (pos + 2 < text.size() && text[pos] == '\xE2' && text[pos + 1] == '\x80' &&
-      (text[pos + 2] == '\x93' || text[pos + 2] == '\x94')) {
-    return 3;
-  }
-  return 0;
-}
-
-size_t ColonLength(std::string_view text, size_t pos) {
-  if (pos >= text.size()) return 0;
-  if (text[pos] == ':') return 1;
-  // U+FF1A FULLWIDTH COLON is EF BC 9A.
-  if (pos + 2 < text.size() && text[pos] == '\xEF' && text[pos + 1] == '\xBC' &&
-      text[pos + 2] == '\x9A') {
-    return 3;
-  }
-  return 0;
-}
-
 std::string_view StripQuotes(std::string_view text) {
   text = Trim(text);
+  // Every opening quote below starts with one of these bytes.
+  if (text.empty() ||
+      (text[0] != '"' && text[0] != '\'' && text[0] != '\xE2' && text[0] != '\xC2')) {
+    return text;
+  }
   struct Pair {
     std::string_view open;
     std::string_view close;
@@ -222,6 +287,49 @@ bool ContainsWord(std::string_view text, std::string_view word) {
   return false;
 }
 
+namespace {
+
+// Bit i for each words[i] that occurs in `text` between non-letters; with `first_only`, stops
+// at the first one found.
+uint64_t MatchWords(std::string_view text, std::span<const std::string_view> words,
+                    bool first_only) {
+  // The words start with a letter, so they can only match where a run of letters starts, and
+  // only where that letter starts one of them.
+  uint32_t first_letters = 0;
+  for (const std::string_view word : words) first_letters |= 1u << ((word[0] - 'a') & 31);
+  uint64_t found = 0;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    while (pos < text.size() && !IsAlpha(text[pos])) ++pos;
+    if (pos == text.size()) break;
+    const char first = LowerAscii(text[pos]);
+    if ((first_letters >> ((first - 'a') & 31)) & 1u) {
+      for (size_t w = 0; w < words.size() && w < 64; ++w) {
+        const std::string_view word = words[w];
+        if (word[0] != first || text.size() - pos < word.size()) continue;
+        if (!StartsWithNoCase(text.substr(pos), word)) continue;
+        const size_t end = pos + word.size();
+        if (end >= text.size() || !IsAlpha(text[end])) {
+          found |= uint64_t{1} << w;
+          if (first_only) return found;
+        }
+      }
+    }
+    while (pos < text.size() && IsAlpha(text[pos])) ++pos;
+  }
+  return found;
+}
+
+}  // namespace
+
+bool ContainsAnyWordNoCase(std::string_view text, std::span<const std::string_view> words) {
+  return MatchWords(text, words, /*first_only=*/true) != 0;
+}
+
+uint64_t FindWordsNoCase(std::string_view text, std::span<const std::string_view> words) {
+  return MatchWords(text, words, /*first_only=*/false);
+}
+
 void AppendWithSpace(std::string& out, std::string_view piece) {
   piece = Trim(piece);
   if (piece.empty()) return;
@@ -250,11 +358,19 @@ std::string Slug(std::string_view text, size_t max_bytes) {
 }
 
 void StableHasher::Mix(const void* data, size_t size) {
+  constexpr uint64_t kPrime = 1099511628211ull;
   const auto* bytes = static_cast<const unsigned char*>(data);
-  for (size_t i = 0; i < size; ++i) {
-    state_ ^= bytes[i];
-    state_ *= 1099511628211ull;
+  // A local copy: `bytes` may alias the member, which would force a store per byte.
+  uint64_t state = state_;
+  size_t i = 0;
+  for (; i + 4 <= size; i += 4) {
+    state = (state ^ bytes[i]) * kPrime;
+    state = (state ^ bytes[i + 1]) * kPrime;
+    state = (state ^ bytes[i + 2]) * kPrime;
+    state = (state ^ bytes[i + 3]) * kPrime;
   }
+  for (; i < size; ++i) state = (state ^ bytes[i]) * kPrime;
+  state_ = state;
 }
 
 void StableHasher::Add(std::string_view bytes) {

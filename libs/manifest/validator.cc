@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <string>
+#include <string_view>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -14,6 +15,29 @@ namespace {
 using armature::v1::Job;
 using armature::v1::ProductionManifest;
 using armature::v1::Violation;
+
+// Views of the manifest's and jobs' strings.
+using ViewSet = absl::flat_hash_set<std::string_view, ShortStringHash>;
+template <typename T>
+using ViewMap = absl::flat_hash_map<std::string_view, T, ShortStringHash>;
+
+// "scenes[2]": a path prefix, formatted only when a violation names it (valid manifests, the
+// common case, need none).
+class Path {
+ public:
+  Path(const char* collection, int index) : collection_(collection), index_(index) {}
+
+  const std::string& str() const {
+    if (text_.empty()) text_ = absl::StrCat(collection_, "[", index_, "]");
+    return text_;
+  }
+  std::string operator+(const char* suffix) const { return str() + suffix; }
+
+ private:
+  const char* collection_;
+  int index_;
+  mutable std::string text_;
+};
 
 class Checker {
  public:
@@ -37,9 +61,18 @@ class Checker {
     out_.push_back(std::move(v));
   }
 
-  void Required(const std::string& value, const std::string& path, std::string_view what) {
-    if (Trim(value).empty())
-      Add(path, kRuleRequired, absl::StrCat(path, " is empty; set ", std::string(what)));
+  // `make_path` builds the field's path, only when the field is empty.
+  template <typename MakePath>
+  void Required(const std::string& value, const MakePath& make_path, std::string_view what) {
+    if (!Trim(value).empty()) return;
+    std::string path = make_path();
+    std::string message = absl::StrCat(path, " is empty; set ", std::string(what));
+    Add(std::move(path), kRuleRequired, std::move(message));
+  }
+
+  void Required(const std::string& value, const char* path, std::string_view what) {
+    Required(
+        value, [path] { return std::string(path); }, what);
   }
 
   static std::string Quote(const std::string& s) {
@@ -75,16 +108,18 @@ class Checker {
       Add("scenes", kRuleScenesPresent, "the manifest has no scene; add at least one");
       return;
     }
-    absl::flat_hash_map<std::string, int> seen;
+    // Views of the manifest's ids.
+    ViewMap<int> seen;
+    seen.reserve(static_cast<size_t>(m_.scenes_size()));
     double sum = 0;
     bool sum_valid = true;
     double expected_start = 0;
     for (int i = 0; i < m_.scenes_size(); ++i) {
       const auto& s = m_.scenes(i);
-      const std::string base = absl::StrCat("scenes[", i, "]");
+      const Path base("scenes", i);
       if (s.id().empty()) {
         Add(base + ".id", kRuleRequired,
-            absl::StrCat(base, ".id is empty; scenes need ids s1..sN"));
+            absl::StrCat(base.str(), ".id is empty; scenes need ids s1..sN"));
       } else if (auto [it, inserted] = seen.emplace(s.id(), i); !inserted) {
         Add(base + ".id", kRuleUniqueId,
             absl::StrCat("scene id ", Quote(s.id()), " is also used by scenes[", it->second, "]"));
@@ -111,7 +146,7 @@ class Checker {
       }
       if (std::isfinite(d) && d > 0) expected_start += d;
       for (int j = 0; j < s.visuals_size(); ++j) CheckVisual(s, base, j);
-      if (s.has_chart()) CheckChart(s.chart(), base + ".chart");
+      if (s.has_chart()) CheckChart(s.chart(), base);
     }
     const double total = m_.metadata().duration_seconds();
     if (sum_valid && std::isfinite(total) && std::fabs(sum - total) > kTimeToleranceSeconds) {
@@ -121,51 +156,69 @@ class Checker {
     }
   }
 
-  void CheckVisual(const armature::v1::Scene& s, const std::string& base, int j) {
+  void CheckVisual(const armature::v1::Scene& s, const Path& base, int j) {
     const auto& v = s.visuals(j);
-    const std::string path = absl::StrCat(base, ".visuals[", j, "]");
-    if (v.type() != "generated" && v.type() != "stock" && v.type() != "chart") {
-      Add(path + ".type", kRuleVisualType,
-          absl::StrCat("visual type is ", Quote(v.type()),
+    const auto path = [&] { return absl::StrCat(base.str(), ".visuals[", j, "]"); };
+    const std::string& type = v.type();
+    const bool generated = type == "generated";
+    const bool stock = !generated && type == "stock";
+    const bool chart = !generated && !stock && type == "chart";
+    if (!generated && !stock && !chart) {
+      Add(path() + ".type", kRuleVisualType,
+          absl::StrCat("visual type is ", Quote(type),
                        "; use \"generated\", \"stock\" or \"chart\""));
     }
-    Required(v.asset_id(), path + ".asset_id", "the asset the visual shows");
-    if ((v.type() == "generated" || v.type() == "stock") && Trim(v.prompt()).empty()) {
-      Add(path + ".prompt", kRuleRequired,
-          absl::StrCat(path, ".prompt is empty; a ", v.type(), " visual needs a prompt or query"));
+    Required(
+        v.asset_id(), [&] { return path() + ".asset_id"; }, "the asset the visual shows");
+    if ((generated || stock) && Trim(v.prompt()).empty()) {
+      const std::string p = path();
+      Add(p + ".prompt", kRuleRequired,
+          absl::StrCat(p, ".prompt is empty; a ", type, " visual needs a prompt or query"));
     }
-    if (v.type() == "chart" && !v.asset_id().empty() &&
+    if (chart && !v.asset_id().empty() &&
         (!s.has_chart() || s.chart().asset_id() != v.asset_id())) {
-      Add(path + ".asset_id", kRuleUnknownReference,
+      Add(path() + ".asset_id", kRuleUnknownReference,
           absl::StrCat("chart visual shows ", Quote(v.asset_id()), " but the scene's chart is ",
                        s.has_chart() ? Quote(s.chart().asset_id()) : std::string("missing")));
     }
   }
 
-  void CheckChart(const armature::v1::ChartData& chart, const std::string& path) {
+  void CheckChart(const armature::v1::ChartData& chart, const Path& base) {
+    const auto path = [&] { return base + ".chart"; };
     if (chart.points_size() == 0) {
-      Add(path + ".points", kRuleChartData, "the chart has no data points");
+      Add(path() + ".points", kRuleChartData, "the chart has no data points");
     }
     for (int k = 0; k < chart.points_size(); ++k) {
       if (!std::isfinite(chart.points(k).value())) {
-        Add(absl::StrCat(path, ".points[", k, "].value"), kRuleChartData,
+        Add(absl::StrCat(path(), ".points[", k, "].value"), kRuleChartData,
             "chart values must be finite numbers");
       }
     }
-    Required(chart.asset_id(), path + ".asset_id", "the asset id of the rendered chart");
+    Required(
+        chart.asset_id(), [&] { return path() + ".asset_id"; },
+        "the asset id of the rendered chart");
+  }
+
+  // Views of the scene ids.
+  ViewSet SceneIds() const {
+    ViewSet ids;
+    ids.reserve(static_cast<size_t>(m_.scenes_size()));
+    for (const auto& s : m_.scenes()) ids.insert(s.id());
+    return ids;
   }
 
   void CheckCues() {
-    absl::flat_hash_set<std::string> scene_ids;
-    for (const auto& s : m_.scenes()) scene_ids.insert(s.id());
-    absl::flat_hash_map<std::string, int> seen;
+    if (m_.audio_cues_size() == 0) return;
+    const ViewSet scene_ids = SceneIds();
+    ViewMap<int> seen;
+    seen.reserve(static_cast<size_t>(m_.audio_cues_size()));
     const double total = m_.metadata().duration_seconds();
     for (int i = 0; i < m_.audio_cues_size(); ++i) {
       const auto& c = m_.audio_cues(i);
-      const std::string base = absl::StrCat("audio_cues[", i, "]");
+      const Path base("audio_cues", i);
       if (c.id().empty()) {
         Add(base + ".id", kRuleRequired,
-            absl::StrCat(base, ".id is empty; cues need ids such as music_01"));
+            absl::StrCat(base.str(), ".id is empty; cues need ids such as music_01"));
       } else if (auto [it, inserted] = seen.emplace(c.id(), i); !inserted) {
         Add(base + ".id", kRuleUniqueId,
             absl::StrCat("cue id ", Quote(c.id()), " is also used by audio_cues[", it->second,
@@ -195,22 +248,25 @@ class Checker {
     }
   }
 
-  static std::string PayloadString(const Job& job, const char* key) {
+  // The payload's string field `key`; empty when missing or not a string.
+  static std::string_view PayloadString(const Job& job, const std::string& key) {
     const auto& fields = job.payload().fields();
     auto it = fields.find(key);
-    if (it == fields.end() || !it->second.has_string_value()) return "";
+    if (it == fields.end() || !it->second.has_string_value()) return {};
     return it->second.string_value();
   }
 
   void CheckJobs() {
     const int n = static_cast<int>(jobs_.size());
-    absl::flat_hash_map<std::string, int> index;
+    // Views of the job ids.
+    ViewMap<int> index;
+    index.reserve(jobs_.size());
     for (int i = 0; i < n; ++i) {
       const Job& job = *jobs_[i];
-      const std::string base = absl::StrCat("jobs[", i, "]");
+      const Path base("jobs", i);
       if (job.id().empty()) {
         Add(base + ".id", kRuleRequired,
-            absl::StrCat(base, ".id is empty; jobs need ids such as job_tts_s1"));
+            absl::StrCat(base.str(), ".id is empty; jobs need ids such as job_tts_s1"));
       } else if (auto [it, inserted] = index.emplace(job.id(), i); !inserted) {
         Add(base + ".id", kRuleUniqueId,
             absl::StrCat("job id ", Quote(job.id()), " is also used by jobs[", it->second, "]"));
@@ -225,12 +281,13 @@ class Checker {
         Add(base + ".priority", kRulePriorityRange,
             absl::StrCat("priority is ", job.priority(), "; it must be between 1 and 10"));
       }
-      Required(job.provider(), base + ".provider", "the provider that runs the job");
+      Required(
+          job.provider(), [&] { return base + ".provider"; }, "the provider that runs the job");
     }
-    absl::flat_hash_set<std::string> scene_ids;
-    for (const auto& s : m_.scenes()) scene_ids.insert(s.id());
-    // Dependencies name existing jobs.
-    std::vector<std::vector<int>> edges(static_cast<size_t>(n));
+    const ViewSet scene_ids = SceneIds();
+    // Dependencies name existing jobs: edges[edge_begin[i], edge_begin[i + 1]) are job i's.
+    std::vector<int> edges;
+    std::vector<size_t> edge_begin(static_cast<size_t>(n) + 1, 0);
     for (int i = 0; i < n; ++i) {
       const Job& job = *jobs_[i];
       for (int k = 0; k < job.depends_on_size(); ++k) {
@@ -240,30 +297,38 @@ class Checker {
               absl::StrCat("job ", Quote(job.id()), " depends on ", Quote(job.depends_on(k)),
                            ", which is not a job of this manifest"));
         } else {
-          edges[static_cast<size_t>(i)].push_back(it->second);
+          edges.push_back(it->second);
         }
       }
-      const std::string scene = PayloadString(job, "scene_id");
+      edge_begin[static_cast<size_t>(i) + 1] = edges.size();
+      const std::string_view scene = PayloadString(job, keys_.scene_id);
       if (!scene.empty()) {
         if (!scene_ids.contains(scene)) {
           Add(absl::StrCat("jobs[", i, "].payload.scene_id"), kRuleUnknownReference,
-              absl::StrCat("job ", Quote(job.id()), " is for scene ", Quote(scene),
+              absl::StrCat("job ", Quote(job.id()), " is for scene ", Quote(std::string(scene)),
                            ", which does not exist"));
         }
       }
     }
-    CheckAcyclic(edges);
+    CheckAcyclic(edges, edge_begin);
     CheckRenderAndAssets();
   }
 
   // Kahn's algorithm: jobs left over sit on or behind a cycle.
-  void CheckAcyclic(const std::vector<std::vector<int>>& edges) {
-    const size_t n = edges.size();
+  void CheckAcyclic(const std::vector<int>& edges, const std::vector<size_t>& edge_begin) {
+    const size_t n = edge_begin.size() - 1;
     std::vector<int> pending(n, 0);
-    std::vector<std::vector<int>> dependents(n);
+    // dependents[dependent_begin[d], dependent_begin[d + 1]) wait on job d.
+    std::vector<size_t> dependent_begin(n + 1, 0);
+    for (const int d : edges) ++dependent_begin[static_cast<size_t>(d) + 1];
+    for (size_t d = 0; d < n; ++d) dependent_begin[d + 1] += dependent_begin[d];
+    std::vector<int> dependents(edges.size());
+    std::vector<size_t> fill(dependent_begin.begin(), dependent_begin.end() - 1);
     for (size_t i = 0; i < n; ++i) {
-      pending[i] = static_cast<int>(edges[i].size());
-      for (int d : edges[i]) dependents[static_cast<size_t>(d)].push_back(static_cast<int>(i));
+      pending[i] = static_cast<int>(edge_begin[i + 1] - edge_begin[i]);
+      for (size_t e = edge_begin[i]; e < edge_begin[i + 1]; ++e) {
+        dependents[fill[static_cast<size_t>(edges[e])]++] = static_cast<int>(i);
+      }
     }
     std::vector<int> ready;
     for (size_t i = 0; i < n; ++i) {
@@ -271,11 +336,12 @@ class Checker {
     }
     size_t done = 0;
     while (!ready.empty()) {
-      const int j = ready.back();
+      const auto j = static_cast<size_t>(ready.back());
       ready.pop_back();
       ++done;
-      for (int k : dependents[static_cast<size_t>(j)]) {
-        if (--pending[static_cast<size_t>(k)] == 0) ready.push_back(k);
+      for (size_t e = dependent_begin[j]; e < dependent_begin[j + 1]; ++e) {
+        const auto k = static_cast<size_t>(dependents[e]);
+        if (--pending[k] == 0) ready.push_back(static_cast<int>(k));
       }
     }
     if (done == n) return;
@@ -290,10 +356,11 @@ class Checker {
 
   void CheckRenderAndAssets() {
     std::vector<int> renders;
-    absl::flat_hash_set<std::string> images;
-    absl::flat_hash_set<std::string> charts;
-    absl::flat_hash_set<std::string> tts_scenes;
-    absl::flat_hash_set<std::string> music_cues;
+    // Views of the jobs' payload strings.
+    ViewSet images;
+    ViewSet charts;
+    ViewSet tts_scenes;
+    ViewSet music_cues;
     for (size_t i = 0; i < jobs_.size(); ++i) {
       const Job& job = *jobs_[i];
       switch (job.type()) {
@@ -301,16 +368,16 @@ class Checker {
           renders.push_back(static_cast<int>(i));
           break;
         case armature::v1::GENERATE_IMAGE:
-          images.insert(PayloadString(job, "result_asset_id"));
+          images.insert(PayloadString(job, keys_.result_asset_id));
           break;
         case armature::v1::GENERATE_CHART:
-          charts.insert(PayloadString(job, "result_asset_id"));
+          charts.insert(PayloadString(job, keys_.result_asset_id));
           break;
         case armature::v1::TTS:
-          tts_scenes.insert(PayloadString(job, "scene_id"));
+          tts_scenes.insert(PayloadString(job, keys_.scene_id));
           break;
         case armature::v1::GENERATE_MUSIC:
-          music_cues.insert(PayloadString(job, "cue_id"));
+          music_cues.insert(PayloadString(job, keys_.cue_id));
           break;
         default:
           break;
@@ -321,7 +388,9 @@ class Checker {
           absl::StrCat("the job DAG has ", renders.size(), " RENDER jobs; it needs exactly one"));
     } else {
       const Job& render = *jobs_[static_cast<size_t>(renders[0])];
-      absl::flat_hash_set<std::string> deps(render.depends_on().begin(), render.depends_on().end());
+      ViewSet deps;
+      deps.reserve(static_cast<size_t>(render.depends_on_size()));
+      for (const std::string& d : render.depends_on()) deps.insert(d);
       std::vector<std::string> missing;
       for (const Job* job : jobs_) {
         if (job == &render || job->id().empty()) continue;
@@ -339,7 +408,7 @@ class Checker {
     }
     for (int i = 0; i < m_.scenes_size(); ++i) {
       const auto& s = m_.scenes(i);
-      const std::string base = absl::StrCat("scenes[", i, "]");
+      const Path base("scenes", i);
       if (!s.narration().empty() && !tts_scenes.contains(s.id())) {
         Add(base + ".narration", kRuleAssetProduced,
             absl::StrCat("scene ", Quote(s.id()), " has narration but no TTS job produces it"));
@@ -350,7 +419,7 @@ class Checker {
                               : v.type() == "chart"   ? charts.contains(v.asset_id())
                                                       : true;
         if (!produced && !v.asset_id().empty()) {
-          Add(absl::StrCat(base, ".visuals[", j, "].asset_id"), kRuleAssetProduced,
+          Add(absl::StrCat(base.str(), ".visuals[", j, "].asset_id"), kRuleAssetProduced,
               absl::StrCat("asset ", Quote(v.asset_id()), " is shown but no ",
                            v.type() == "chart" ? "GENERATE_CHART" : "GENERATE_IMAGE",
                            " job produces it"));
@@ -372,9 +441,21 @@ class Checker {
     }
   }
 
+  // Payload keys looked up, made once.
+  struct Keys {
+    const std::string scene_id = "scene_id";
+    const std::string result_asset_id = "result_asset_id";
+    const std::string cue_id = "cue_id";
+  };
+  static const Keys& PayloadKeys() {
+    static const auto* const kKeys = new Keys;
+    return *kKeys;
+  }
+
   const ProductionManifest& m_;
   std::vector<const Job*> jobs_;
   std::vector<Violation> out_;
+  const Keys& keys_ = PayloadKeys();
 };
 
 }  // namespace
