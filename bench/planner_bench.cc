@@ -6,6 +6,7 @@
 #include "libs/planner/builtin_planner.h"
 #include "libs/planner/plan_json.h"
 #include "libs/planner/plan_rules.h"
+#include "services/planner_arm/planner_core.h"
 
 namespace {
 
@@ -37,6 +38,18 @@ void BM_BuiltinPlanMultiPartGoal(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(planner.Plan(request));
 }
 BENCHMARK(BM_BuiltinPlanMultiPartGoal);
+
+// The whole per-request work of the planner arm's Plan RPC behind the gRPC layer, with the
+// request of the service benchmark (run_bench.py): validation, cache key, the built-in engine
+// and its bookkeeping, with the plan cache off.
+void BM_PlannerCorePlanServiceRequest(benchmark::State& state) {
+  armature::planner_arm::PlannerCoreOptions options;
+  options.cache.capacity = 0;
+  armature::planner_arm::PlannerCore core(DefaultArmRegistry(), std::nullopt, options);
+  const auto request = Request("Build and deploy a REST API with tests");
+  for (auto _ : state) benchmark::DoNotOptimize(core.Plan(request));
+}
+BENCHMARK(BM_PlannerCorePlanServiceRequest);
 
 // A ~2 KB reply as an LLM writes it: prose, a fenced block, seven steps.
 std::string TwoKilobyteReply() {

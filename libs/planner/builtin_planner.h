@@ -35,6 +35,10 @@ class BuiltinPlanner final : public GoalPlanner {
 
   absl::StatusOr<v1::Plan> Plan(const v1::PlanRequest& request) override;
 
+  // Plan for a request that already passed ValidatePlanRequest with this planner's limits
+  // (options.limits); the same plan Plan returns, without validating again.
+  v1::Plan PlanValidRequest(const v1::PlanRequest& request) const;
+
   const ArmRegistry& registry() const { return registry_; }
 
  private:

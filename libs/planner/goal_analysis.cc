@@ -1,11 +1,13 @@
 #include "libs/planner/goal_analysis.h"
 
 #include <algorithm>
+#include <forward_list>
 #include <optional>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -13,11 +15,61 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "absl/types/span.h"
 #include "libs/planner/arm_registry.h"
+#include "libs/planner/lexicon.h"
 #include "libs/planner/text.h"
 
 namespace armature::planner {
 namespace {
+
+// A clause as words: views into text that outlives them (see TextStore).
+using Tokens = WordViews;
+// Tokens being read; stripping words shrinks the span.
+using TokenSpan = absl::Span<const absl::string_view>;
+
+// Owns the text that tokens point into while a goal is split. Nodes never move, so views into
+// the strings stay valid.
+class TextStore {
+ public:
+  const std::string& Keep(std::string text) { return texts_.emplace_front(std::move(text)); }
+
+ private:
+  std::forward_list<std::string> texts_;
+};
+
+// CollapseWhitespace(s).empty().
+bool IsBlank(absl::string_view s) {
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return absl::ascii_isspace(static_cast<unsigned char>(c)); });
+}
+
+// DefiniteObject(object) as two pieces: "the " or "", and the rest of `object`.
+std::pair<absl::string_view, absl::string_view> DefiniteParts(absl::string_view object) {
+  auto lower = [&object](size_t i) {
+    return absl::ascii_tolower(static_cast<unsigned char>(object[i]));
+  };
+  if (object.size() >= 2 && lower(0) == 'a' && object[1] == ' ') return {"the ", object.substr(2)};
+  if (object.size() >= 3 && lower(0) == 'a' && lower(1) == 'n' && object[2] == ' ') {
+    return {"the ", object.substr(3)};
+  }
+  return {"", object};
+}
+
+// absl::EqualsIgnoreCase(DefiniteObject(a), DefiniteObject(b)) without building either.
+bool DefiniteEqualsIgnoreCase(absl::string_view a, absl::string_view b) {
+  auto [a_prefix, a_rest] = DefiniteParts(a);
+  auto [b_prefix, b_rest] = DefiniteParts(b);
+  if (a_prefix.size() + a_rest.size() != b_prefix.size() + b_rest.size()) return false;
+  if (a_prefix.size() == b_prefix.size()) return absl::EqualsIgnoreCase(a_rest, b_rest);
+  if (a_prefix.empty()) {
+    std::swap(a_prefix, b_prefix);
+    std::swap(a_rest, b_rest);
+  }
+  // a is "the " + a_rest; b is b_rest, 4 characters longer than a_rest.
+  return absl::EqualsIgnoreCase(a_prefix, b_rest.substr(0, a_prefix.size())) &&
+         absl::EqualsIgnoreCase(a_rest, b_rest.substr(a_prefix.size()));
+}
 
 // ---------------------------------------------------------------------------------------------
 // Lexicons
@@ -32,7 +84,7 @@ struct VerbInfo {
   bool ambiguous = false;
 };
 
-using VerbTable = absl::flat_hash_map<absl::string_view, VerbInfo>;
+using VerbTable = WordMap<VerbInfo>;
 
 const VerbTable& Verbs() {
   static const auto* table = [] {
@@ -127,7 +179,7 @@ bool IsParticle(absl::string_view w) {
 }
 
 bool IsDeterminer(absl::string_view w) {
-  static const auto* words = new absl::flat_hash_set<absl::string_view>{
+  static const auto* words = new WordSet{
       "the",  "a",     "an",   "it",    "them", "this",  "that",    "these", "those",     "all",
       "my",   "our",   "your", "their", "its",  "each",  "every",   "some",  "any",       "both",
       "his",  "her",   "up",   "out",   "new",  "one",   "two",     "three", "four",      "five",
@@ -244,9 +296,9 @@ enum ObjectClass : unsigned {
   kObjBuildArtifact = 1u << 7,
 };
 
-const absl::flat_hash_map<absl::string_view, unsigned>& ObjectWords() {
+const WordMap<unsigned>& ObjectWords() {
   static const auto* table = [] {
-    auto* t = new absl::flat_hash_map<absl::string_view, unsigned>();
+    auto* t = new WordMap<unsigned>();
     auto add = [t](unsigned cls, std::initializer_list<absl::string_view> words) {
       for (absl::string_view w : words) (*t)[w] |= cls;
     };
@@ -363,16 +415,18 @@ const absl::flat_hash_map<absl::string_view, unsigned>& ObjectWords() {
 
 unsigned ObjectClasses(absl::string_view object) {
   unsigned classes = 0;
-  const std::vector<std::string> words = SplitWords(object);
+  const WordViews words = SplitWordViews(object);
+  const auto& table = ObjectWords();
   for (size_t i = 0; i < words.size(); ++i) {
-    const std::string w = NormWord(words[i]);
+    const LowerText norm(StripPunctView(words[i]));  // NormWord(words[i])
+    const absl::string_view w = norm.view();
     // "email addresses" are personal data, not an email to write.
     if ((w == "email" || w == "emails") && i + 1 < words.size() &&
         absl::StartsWith(NormWord(words[i + 1]), "address")) {
       continue;
     }
-    auto it = ObjectWords().find(w);
-    if (it != ObjectWords().end()) classes |= it->second;
+    auto it = table.find(w);
+    if (it != table.end()) classes |= it->second;
   }
   return classes;
 }
@@ -501,45 +555,56 @@ struct VerbMatch {
 // Base forms a gerund may come from: "writing" -> write, "running" -> run, "deploying" -> deploy.
 std::optional<std::string> GerundBase(absl::string_view w) {
   if (w.size() < 5 || !absl::EndsWith(w, "ing")) return std::nullopt;
-  const std::string stem(w.substr(0, w.size() - 3));
+  const absl::string_view stem = w.substr(0, w.size() - 3);
   const VerbTable& verbs = Verbs();
-  if (verbs.contains(stem)) return stem;
-  if (verbs.contains(stem + "e")) return stem + "e";
+  if (verbs.contains(stem)) return std::string(stem);
+  std::string with_e = absl::StrCat(stem, "e");
+  if (verbs.contains(with_e)) return with_e;
   if (stem.size() >= 2 && stem[stem.size() - 1] == stem[stem.size() - 2]) {
-    std::string undoubled = stem.substr(0, stem.size() - 1);
-    if (verbs.contains(undoubled)) return undoubled;
+    const absl::string_view undoubled = stem.substr(0, stem.size() - 1);
+    if (verbs.contains(undoubled)) return std::string(undoubled);
   }
   return std::nullopt;
 }
 
+bool HasGerundBase(absl::string_view w) { return GerundBase(w).has_value(); }
+
 // Matches a verb at tokens[j]. With `strict`, an ambiguous verb (also a noun) only counts when
 // followed by a determiner, pronoun, number, punctuation, the end of the clause or a word that
 // is not its usual noun partner; third-person forms ("cleans", "sets up") count too.
-std::optional<VerbMatch> MatchVerb(const std::vector<std::string>& tokens, size_t j, bool strict) {
+std::optional<VerbMatch> MatchVerb(TokenSpan tokens, size_t j, bool strict) {
   if (j >= tokens.size()) return std::nullopt;
   const VerbTable& verbs = Verbs();
   const std::string written = NormWord(tokens[j]);
+  const std::optional<std::string> gerund = GerundBase(written);
   // Candidate base forms: as written, from a gerund, from a third-person form.
-  std::vector<std::pair<std::string, bool>> bases = {{written, false}};
-  if (std::optional<std::string> g = GerundBase(written); g.has_value())
-    bases.push_back({*g, true});
+  absl::InlinedVector<std::pair<std::string, bool>, 5> bases;
+  bases.emplace_back(written, false);
+  if (gerund.has_value()) bases.emplace_back(*gerund, true);
   if (strict && written.size() > 3 && absl::EndsWith(written, "s") &&
       !absl::EndsWith(written, "ss")) {
-    if (absl::EndsWith(written, "ies")) {
-      bases.push_back({absl::StrCat(written.substr(0, written.size() - 3), "y"), true});
+    const absl::string_view w(written);
+    if (absl::EndsWith(w, "ies")) {
+      bases.emplace_back(absl::StrCat(w.substr(0, w.size() - 3), "y"), true);
     }
-    if (absl::EndsWith(written, "es"))
-      bases.push_back({written.substr(0, written.size() - 2), true});
-    bases.push_back({written.substr(0, written.size() - 1), true});
+    if (absl::EndsWith(w, "es")) bases.emplace_back(std::string(w.substr(0, w.size() - 2)), true);
+    bases.emplace_back(std::string(w.substr(0, w.size() - 1)), true);
   }
-  const bool phrase_ends = StripPunct(tokens[j]) != tokens[j];
-  const std::string second = j + 1 < tokens.size() ? NormWord(tokens[j + 1]) : "";
+  const bool phrase_ends = StripPunctView(tokens[j]).size() != tokens[j].size();
+  const LowerText second_text(j + 1 < tokens.size() ? StripPunctView(tokens[j + 1])
+                                                    : absl::string_view());
+  const absl::string_view second = second_text.view();  // NormWord of the next token
+  const bool two_word = !phrase_ends && IsParticle(second);
+  std::string phrase;
   for (const auto& [base, converted] : bases) {
     VerbMatch match;
     match.gerund = converted;
     // Two-word verbs first ("set up", "look into"), unless the first token ends a phrase.
-    if (!phrase_ends && IsParticle(second)) {
-      auto it = verbs.find(absl::StrCat(base, " ", second));
+    if (two_word) {
+      phrase.assign(base);
+      phrase += ' ';
+      phrase.append(second.data(), second.size());
+      auto it = verbs.find(phrase);
       if (it != verbs.end()) {
         match.base = std::string(it->first);
         match.length = 2;
@@ -553,14 +618,13 @@ std::optional<VerbMatch> MatchVerb(const std::vector<std::string>& tokens, size_
     match.length = 1;
     match.info = it->second;
     if (strict && it->second.ambiguous &&
-        !(converted && base == bases[1].first && bases.size() > 1 &&
-          GerundBase(written).has_value())) {
+        !(converted && base == bases[1].first && bases.size() > 1 && gerund.has_value())) {
       const bool at_end = j + 1 >= tokens.size();
       if (!phrase_ends && !at_end && !IsDeterminer(second) && IsNounPartner(match.base, second)) {
         return std::nullopt;
       }
       // "tests", "plans", "reports": a plural noun unless a determiner follows.
-      if (converted && !GerundBase(written).has_value() && !at_end && !IsDeterminer(second)) {
+      if (converted && !gerund.has_value() && !at_end && !IsDeterminer(second)) {
         return std::nullopt;
       }
     }
@@ -573,10 +637,13 @@ std::optional<VerbMatch> MatchVerb(const std::vector<std::string>& tokens, size_
 // Classification
 // ---------------------------------------------------------------------------------------------
 
-WorkKind ClassifyByObject(unsigned cls, bool sensitive) {
+// What an object asks for when no verb decides: `cls` is ObjectClasses(object), `sensitive()`
+// whether the object names personal data, secrets or exploitation.
+template <typename Sensitive>
+WorkKind ClassifyByObject(unsigned cls, Sensitive&& sensitive) {
   if (cls & kObjBug) return WorkKind::kDebug;
   if (cls & kObjTests) return WorkKind::kWriteTests;
-  if (sensitive) return WorkKind::kSecurity;
+  if (sensitive()) return WorkKind::kSecurity;
   if (cls & kObjProse) return WorkKind::kWriteProse;
   if (cls & kObjPlan) return WorkKind::kPlan;
   if ((cls & kObjInfra) && !(cls & kObjCode)) return WorkKind::kExecute;
@@ -586,36 +653,50 @@ WorkKind ClassifyByObject(unsigned cls, bool sensitive) {
 }
 
 WorkKind ClassifyPart(absl::string_view verb, absl::string_view object) {
-  const unsigned cls = ObjectClasses(object);
-  const Sensitivity found = DetectSensitivity(object);
-  const bool sensitive = found.any();
+  // The object's classes and sensitivity are read only when a rule needs them (both are pure,
+  // so the order of the checks below does not matter).
+  std::optional<unsigned> cls_memo;
+  auto cls = [&] {
+    if (!cls_memo.has_value()) cls_memo = ObjectClasses(object);
+    return *cls_memo;
+  };
+  std::optional<Sensitivity> found;
+  auto find_sensitive = [&]() -> const Sensitivity& {
+    if (!found.has_value()) found = DetectSensitivity(object);
+    return *found;
+  };
+  auto sensitive = [&] { return find_sensitive().any(); };
   // Handling personal data or secrets is guardian work; writing an exploit is still coding
   // (the guardian gate in front of the plan covers its authorisation).
-  const bool data_sensitive = found.personal_data || found.secrets;
-  if (verb.empty()) return ClassifyByObject(cls, sensitive);
+  auto data_sensitive = [&] {
+    const Sensitivity& s = find_sensitive();
+    return s.personal_data || s.secrets;
+  };
+  if (verb.empty()) return ClassifyByObject(cls(), sensitive);
   auto it = Verbs().find(verb);
-  if (it == Verbs().end()) return ClassifyByObject(cls, sensitive);
+  if (it == Verbs().end()) return ClassifyByObject(cls(), sensitive);
   const VerbInfo& info = it->second;
   const WorkKind kind = info.kind;
   if (info.generic) {
     if (verb == "remove" || verb == "delete") {
-      if (data_sensitive) return WorkKind::kSecurity;
-      if (cls & kObjCode) return WorkKind::kRefactor;
+      if (data_sensitive()) return WorkKind::kSecurity;
+      if (cls() & kObjCode) return WorkKind::kRefactor;
       return WorkKind::kExecute;
     }
     if (verb == "clean" || verb == "clean up") {
-      if (data_sensitive) return WorkKind::kSecurity;
-      if ((cls & kObjData) && !(cls & kObjCode)) return WorkKind::kAnalyze;
+      if (data_sensitive()) return WorkKind::kSecurity;
+      if ((cls() & kObjData) && !(cls() & kObjCode)) return WorkKind::kAnalyze;
       return WorkKind::kRefactor;
     }
-    if (cls & kObjTests) return WorkKind::kWriteTests;
-    if (cls & kObjBug) return WorkKind::kDebug;
+    const unsigned c = cls();
+    if (c & kObjTests) return WorkKind::kWriteTests;
+    if (c & kObjBug) return WorkKind::kDebug;
     // Handling personal data or secrets as such is guardian work; putting them into a system
     // ("store them in Postgres") is still that system's work, behind the guardian gate.
-    if (data_sensitive && !(cls & (kObjCode | kObjInfra))) return WorkKind::kSecurity;
-    if (cls & kObjProse) return WorkKind::kWriteProse;
-    if ((cls & kObjPlan) && !(cls & kObjCode)) return WorkKind::kPlan;
-    if (verb == "build" && (cls & kObjBuildArtifact)) return WorkKind::kExecute;
+    if (!(c & (kObjCode | kObjInfra)) && data_sensitive()) return WorkKind::kSecurity;
+    if (c & kObjProse) return WorkKind::kWriteProse;
+    if ((c & kObjPlan) && !(c & kObjCode)) return WorkKind::kPlan;
+    if (verb == "build" && (c & kObjBuildArtifact)) return WorkKind::kExecute;
     const bool setup_verb = verb == "set up" || verb == "setup" || verb == "create" ||
                             verb == "prepare" || verb == "get" || verb == "make" ||
                             verb == "update" || verb == "upgrade" || verb == "migrate" ||
@@ -624,28 +705,29 @@ WorkKind ClassifyPart(absl::string_view verb, absl::string_view object) {
                              verb == "develop" || verb == "code" || verb == "program" ||
                              verb == "create" || verb == "generate";
     // "Write a data pipeline": software, even though it names infrastructure and data.
-    if (making_verb && (cls & kObjInfra) && (cls & kObjData)) return WorkKind::kCode;
-    if ((cls & kObjInfra) && setup_verb && !(cls & kObjCode)) return WorkKind::kExecute;
-    if ((cls & kObjData) && !(cls & kObjCode)) return WorkKind::kAnalyze;
-    if (data_sensitive && !(cls & kObjCode)) return WorkKind::kSecurity;
-    if (cls & kObjCode) return WorkKind::kCode;
+    if (making_verb && (c & kObjInfra) && (c & kObjData)) return WorkKind::kCode;
+    if ((c & kObjInfra) && setup_verb && !(c & kObjCode)) return WorkKind::kExecute;
+    if ((c & kObjData) && !(c & kObjCode)) return WorkKind::kAnalyze;
+    if (!(c & kObjCode) && data_sensitive()) return WorkKind::kSecurity;
+    if (c & kObjCode) return WorkKind::kCode;
     if (verb == "design") return WorkKind::kPlan;
     return kind;
   }
   switch (kind) {
     case WorkKind::kResearch:
-      if (cls & kObjBug) return WorkKind::kDebug;
-      if (sensitive && (verb == "find" || verb == "identify" || verb == "locate" ||
-                        verb == "search" || verb == "look for")) {
+      if (cls() & kObjBug) return WorkKind::kDebug;
+      if ((verb == "find" || verb == "identify" || verb == "locate" || verb == "search" ||
+           verb == "look for") &&
+          sensitive()) {
         return WorkKind::kSecurity;
       }
-      if (verb == "compile" && (cls & (kObjCode | kObjInfra))) return WorkKind::kExecute;
+      if (verb == "compile" && (cls() & (kObjCode | kObjInfra))) return WorkKind::kExecute;
       return kind;
     case WorkKind::kExecute:
-      if (verb == "run" && (cls & kObjTests)) return WorkKind::kRunTests;
-      if (verb == "run" && (cls & kObjData) && !(cls & kObjCode)) return WorkKind::kAnalyze;
-      if (sensitive && (verb == "rotate" || verb == "revoke")) return WorkKind::kSecurity;
-      if (sensitive && verb == "run") {
+      if (verb == "run" && (cls() & kObjTests)) return WorkKind::kRunTests;
+      if (verb == "run" && (cls() & kObjData) && !(cls() & kObjCode)) return WorkKind::kAnalyze;
+      if ((verb == "rotate" || verb == "revoke") && sensitive()) return WorkKind::kSecurity;
+      if (verb == "run" && sensitive()) {
         const std::string lower = AsciiLower(object);
         for (absl::string_view w :
              {"check", "audit", "scan", "compliance", "review", "assessment"}) {
@@ -654,11 +736,11 @@ WorkKind ClassifyPart(absl::string_view verb, absl::string_view object) {
       }
       return kind;
     case WorkKind::kValidate:
-      if (sensitive) return WorkKind::kSecurity;
+      if (sensitive()) return WorkKind::kSecurity;
       return kind;
     case WorkKind::kWriteProse:
-      if (verb == "translate" && (cls & kObjCode)) return WorkKind::kCode;
-      if (verb == "document" && (cls & kObjCode)) return WorkKind::kWriteProse;
+      if (verb == "translate" && (cls() & kObjCode)) return WorkKind::kCode;
+      if (verb == "document" && (cls() & kObjCode)) return WorkKind::kWriteProse;
       return kind;
     default:
       return kind;
@@ -762,9 +844,20 @@ const std::vector<FillerPattern>& LeadingFillers() {
   return *patterns;
 }
 
+// LeadingFillers() by first word, each list in LeadingFillers() order: only the patterns that
+// start with a clause's first word can match it.
+const WordMap<std::vector<const FillerPattern*>>& FillersByFirstWord() {
+  static const auto* index = [] {
+    auto* m = new WordMap<std::vector<const FillerPattern*>>();
+    for (const FillerPattern& p : LeadingFillers()) (*m)[p.words[0]].push_back(&p);
+    return m;
+  }();
+  return *index;
+}
+
 // Removes leading fillers; returns true when a sequence word ("then", "finally") was among them.
 // `starts_steps` is set when the clause opens a list of steps ("First, ...", "Start by ...").
-bool StripLeadingFillers(std::vector<std::string>* tokens, bool* starts_steps = nullptr) {
+bool StripLeadingFillers(TokenSpan* tokens, bool* starts_steps = nullptr) {
   if (starts_steps != nullptr && !tokens->empty()) {
     const std::string w0 = NormWord((*tokens)[0]);
     const std::string w1 = tokens->size() > 1 ? NormWord((*tokens)[1]) : "";
@@ -775,12 +868,18 @@ bool StripLeadingFillers(std::vector<std::string>* tokens, bool* starts_steps = 
   }
   bool sequence = false;
   bool changed = true;
+  const auto& fillers = FillersByFirstWord();
   while (changed && !tokens->empty()) {
     changed = false;
     // Normalise the first few tokens once; patterns are at most four words long.
-    std::vector<std::string> head;
-    for (size_t k = 0; k < tokens->size() && k < 4; ++k) head.push_back(NormWord((*tokens)[k]));
-    for (const FillerPattern& p : LeadingFillers()) {
+    const LowerText first(StripPunctView((*tokens)[0]));  // NormWord
+    auto candidates = fillers.find(first.view());
+    if (candidates == fillers.end()) break;
+    std::string head[4];
+    head[0] = std::string(first.view());
+    for (size_t k = 1; k < tokens->size() && k < 4; ++k) head[k] = NormWord((*tokens)[k]);
+    for (const FillerPattern* pattern : candidates->second) {
+      const FillerPattern& p = *pattern;
       if (tokens->size() <= p.words.size()) continue;  // never strip a clause to nothing
       bool match = true;
       for (size_t k = 0; k < p.words.size(); ++k) {
@@ -797,7 +896,7 @@ bool StripLeadingFillers(std::vector<std::string>* tokens, bool* starts_steps = 
            p.words[0] == "now" || p.words[0] == "just")) {
         if (!MatchVerb(*tokens, 1, false).has_value()) continue;
       }
-      tokens->erase(tokens->begin(), tokens->begin() + static_cast<std::ptrdiff_t>(p.words.size()));
+      tokens->remove_prefix(p.words.size());
       sequence = sequence || p.sequence;
       changed = true;
       break;
@@ -805,9 +904,10 @@ bool StripLeadingFillers(std::vector<std::string>* tokens, bool* starts_steps = 
   }
   // Trailing politeness.
   while (!tokens->empty()) {
-    const std::string last = NormWord(tokens->back());
+    const LowerText norm(StripPunctView(tokens->back()));  // NormWord
+    const absl::string_view last = norm.view();
     if (last == "please" || last == "asap" || last == "thanks") {
-      tokens->pop_back();
+      tokens->remove_suffix(1);
     } else {
       break;
     }
@@ -817,7 +917,7 @@ bool StripLeadingFillers(std::vector<std::string>* tokens, bool* starts_steps = 
 
 // Removes a trailing time limit ("within 30 minutes", "in under 2 hours") from a clause: it is
 // a constraint on the whole plan, applied to the estimates, not part of the action.
-void StripTimePhrase(std::vector<std::string>* tokens) {
+void StripTimePhrase(TokenSpan* tokens) {
   const size_t n = tokens->size();
   if (n < 2) return;
   // A time limit ends with its unit: "minutes", "2h", "90s".
@@ -827,34 +927,40 @@ void StripTimePhrase(std::vector<std::string>* tokens) {
          (absl::ascii_isdigit(static_cast<unsigned char>(last[digits])) || last[digits] == '.')) {
     ++digits;
   }
-  static const auto* kUnitWords = new absl::flat_hash_set<absl::string_view>{
+  static const auto* kUnitWords = new WordSet{
       "s",  "sec", "secs", "second", "seconds", "m",   "min",  "mins", "minute", "minutes", "h",
       "hr", "hrs", "hour", "hours",  "d",       "day", "days", "w",    "week",   "weeks"};
   if (!kUnitWords->contains(absl::string_view(last).substr(digits))) return;
   for (size_t k = n > 6 ? n - 6 : 1; k < n; ++k) {
     const std::string w = NormWord((*tokens)[k]);
     if (w != "within" && w != "in" && w != "under" && w != "by") continue;
-    std::vector<std::string> tail(tokens->begin() + static_cast<std::ptrdiff_t>(k), tokens->end());
-    if (ParseTimeLimitSeconds(absl::StrJoin(tail, " "), /*require_trigger=*/true) > 0) {
-      tokens->resize(k);
+    const std::string tail =
+        absl::StrJoin(tokens->begin() + static_cast<std::ptrdiff_t>(k), tokens->end(), " ");
+    if (ParseTimeLimitSeconds(tail, /*require_trigger=*/true) > 0) {
+      *tokens = tokens->subspan(0, k);
       return;
     }
   }
 }
 
+// A clause: its words are pool[begin, end) of the pool SplitClauses appends to.
 struct Clause {
-  std::vector<std::string> tokens;
+  size_t begin = 0;
+  size_t end = 0;
   bool after_previous = false;
   bool starts_steps = false;     // "First, ..." opens the goal's list of steps
   bool before_previous = false;  // "... after testing it": this clause goes first
   int group = 0;                 // clauses of one sentence share a group
-  std::string origin;
+  absl::string_view origin;      // a literal: "sentence", "list item"
 };
 
-// Splits a sentence's tokens into clauses at "and"/"then"/commas followed by a verb.
-void SplitClauses(const std::vector<std::string>& tokens, int group, bool sentence_after,
-                  const std::string& origin, std::vector<Clause>* out) {
+// Splits a sentence's tokens into clauses at "and"/"then"/commas followed by a verb. The
+// clauses' words are appended to `pool`; words the clauses gain are kept in `store`.
+void SplitClauses(TokenSpan tokens, int group, bool sentence_after, absl::string_view origin,
+                  absl::InlinedVector<Clause, 8>* out,
+                  absl::InlinedVector<absl::string_view, 32>* pool, TextStore* store) {
   Clause cur;
+  cur.begin = cur.end = pool->size();
   cur.group = group;
   cur.after_previous = sentence_after;
   cur.origin = origin;
@@ -866,15 +972,15 @@ void SplitClauses(const std::vector<std::string>& tokens, int group, bool senten
     bool reverse = false;
     bool saw_connector = false;
     while (j < n) {
-      const std::string w = NormWord(tokens[j]);
+      const LowerText norm(StripPunctView(tokens[j]));  // NormWord
+      const absl::string_view w = norm.view();
       if (IsConnector(w)) {
         sequence = sequence || IsSequenceWord(w);
         saw_connector = true;
         ++j;
-      } else if ((w == "after" || w == "followed" || w == "before") && j + 1 < n &&
-                 (NormWord(tokens[j + 1]) == "that" || NormWord(tokens[j + 1]) == "by" ||
-                  GerundBase(NormWord(tokens[j + 1])).has_value())) {
+      } else if ((w == "after" || w == "followed" || w == "before") && j + 1 < n) {
         const std::string next = NormWord(tokens[j + 1]);
+        if (next != "that" && next != "by" && !HasGerundBase(next)) break;
         if (w == "after" && next != "that") {
           reverse = true;  // "deploy after testing": testing first
           ++j;
@@ -893,82 +999,93 @@ void SplitClauses(const std::vector<std::string>& tokens, int group, bool senten
     const bool prev_comma =
         i > 0 && (absl::EndsWith(tokens[i - 1], ",") || absl::EndsWith(tokens[i - 1], ";"));
     std::optional<VerbMatch> verb;
-    if (!cur.tokens.empty() && (saw_connector || prev_comma) && j < n) {
+    if (cur.end > cur.begin && (saw_connector || prev_comma) && j < n) {
       verb = MatchVerb(tokens, j, /*strict=*/true);
     }
     if (verb.has_value()) {
-      out->push_back(std::move(cur));
+      out->push_back(cur);
       cur = Clause();
+      cur.begin = cur.end = pool->size();
       cur.group = group;
       cur.origin = origin;
       cur.after_previous = sequence;
       cur.before_previous = reverse;
       // "..., cleans the data" / "followed by deploying it": the clause starts imperative.
       if (verb->gerund) {
-        const std::string base = verb->base.substr(0, verb->base.find(' '));
-        cur.tokens.push_back(absl::StrCat(base, absl::EndsWith(tokens[j], ",") ? "," : ""));
+        const absl::string_view base =
+            absl::string_view(verb->base).substr(0, verb->base.find(' '));
+        pool->push_back(store->Keep(absl::StrCat(base, absl::EndsWith(tokens[j], ",") ? "," : "")));
+        ++cur.end;
         i = j + 1;
         continue;
       }
       i = j;
       continue;
     }
-    cur.tokens.push_back(tokens[i]);
+    pool->push_back(tokens[i]);
+    ++cur.end;
     ++i;
   }
-  if (!cur.tokens.empty()) out->push_back(std::move(cur));
+  if (cur.end > cur.begin) out->push_back(cur);
 }
 
 bool IsAbbreviation(absl::string_view word_lower) {
-  static const auto* abbreviations = new absl::flat_hash_set<absl::string_view>{
-      "e.g",  "i.e", "etc", "vs", "mr", "mrs", "ms", "dr", "st",  "no",  "approx",
-      "incl", "fig", "eg",  "ie", "cf", "al",  "jr", "sr", "inc", "ltd", "co"};
+  static const auto* abbreviations =
+      new WordSet{"e.g",  "i.e", "etc", "vs", "mr", "mrs", "ms", "dr", "st",  "no",  "approx",
+                  "incl", "fig", "eg",  "ie", "cf", "al",  "jr", "sr", "inc", "ltd", "co"};
   // Initials ("J. Smith") too, but not numbers ("step 2.").
   return abbreviations->contains(word_lower) ||
          (word_lower.size() == 1 && absl::ascii_isalpha(static_cast<unsigned char>(word_lower[0])));
 }
 
 // Splits a paragraph into sentences at ".", "!", "?", ";" followed by whitespace or the end.
-std::vector<std::string> SplitSentences(absl::string_view paragraph) {
-  std::vector<std::string> sentences;
+// The sentences (whitespace collapsed) point into `paragraph` or, when collapsing changed them,
+// into `store`.
+absl::InlinedVector<absl::string_view, 4> SplitSentences(absl::string_view paragraph,
+                                                         TextStore* store) {
+  absl::InlinedVector<absl::string_view, 4> sentences;
+  auto add = [&](absl::string_view text) {
+    std::string storage;
+    absl::string_view sentence = CollapsedView(text, &storage);
+    if (sentence.empty()) return;
+    if (!storage.empty()) sentence = store->Keep(std::move(storage));
+    sentences.push_back(sentence);
+  };
   size_t start = 0;
   for (size_t i = 0; i < paragraph.size(); ++i) {
     const char c = paragraph[i];
     if (c != '.' && c != '!' && c != '?' && c != ';') continue;
-    const bool boundary = i + 1 == paragraph.size() ||
-                          absl::ascii_isspace(static_cast<unsigned char>(paragraph[i + 1]));
+    const bool boundary = i + 1 == paragraph.size() || IsAsciiSpace(paragraph[i + 1]);
     if (!boundary) continue;
     if (c == '.') {
       size_t w = i;
-      while (w > start && !absl::ascii_isspace(static_cast<unsigned char>(paragraph[w - 1]))) --w;
-      const std::string word = AsciiLower(paragraph.substr(w, i - w));
-      if (IsAbbreviation(StripPunct(word))) continue;
+      while (w > start && !IsAsciiSpace(paragraph[w - 1])) --w;
+      const LowerText word(paragraph.substr(w, i - w));
+      if (IsAbbreviation(StripPunctView(word.view()))) continue;
     }
-    std::string sentence = CollapseWhitespace(paragraph.substr(start, i - start));
-    if (!sentence.empty()) sentences.push_back(std::move(sentence));
+    add(paragraph.substr(start, i - start));
     start = i + 1;
   }
-  std::string rest = CollapseWhitespace(paragraph.substr(start));
-  if (!rest.empty()) sentences.push_back(std::move(rest));
+  add(paragraph.substr(start));
   return sentences;
 }
 
-// Recognises list markers: "- ", "* ", "• ", "1. ", "2) ", "a) ". Returns the text after it.
-std::optional<std::string> StripBullet(absl::string_view line) {
-  const std::string trimmed = CollapseWhitespace(line);
+// Recognises list markers: "- ", "* ", "• ", "1. ", "2) ", "a) ". `trimmed` is a line with its
+// whitespace collapsed (CollapseWhitespace); returns where the text after the marker starts.
+std::optional<size_t> BulletEnd(absl::string_view trimmed) {
   if (trimmed.empty()) return std::nullopt;
   for (absl::string_view marker : {"- ", "* ", "+ ", "\xE2\x80\xA2 ", "\xE2\x80\x93 "}) {
-    if (absl::StartsWith(trimmed, marker)) return trimmed.substr(marker.size());
+    if (absl::StartsWith(trimmed, marker)) return marker.size();
   }
   size_t k = 0;
   while (k < trimmed.size() && absl::ascii_isdigit(static_cast<unsigned char>(trimmed[k]))) ++k;
   if (k > 0 && k <= 3 && k + 1 < trimmed.size() && (trimmed[k] == '.' || trimmed[k] == ')') &&
       trimmed[k + 1] == ' ') {
-    return trimmed.substr(k + 2);
+    return k + 2;
   }
   if (trimmed.size() > 3 && absl::ascii_islower(static_cast<unsigned char>(trimmed[0])) &&
       trimmed[1] == ')' && trimmed[2] == ' ') {
-    return trimmed.substr(3);
+    return 3;
   }
   return std::nullopt;
 }
@@ -983,7 +1100,7 @@ enum class HeaderMode {
 
 struct Header {
   HeaderMode mode = HeaderMode::kNone;
-  std::vector<std::string> tokens;  // cleaned header clause
+  Tokens tokens;  // cleaned header clause
 };
 
 bool IsPreposition(absl::string_view w) {
@@ -992,10 +1109,13 @@ bool IsPreposition(absl::string_view w) {
          w == "around" || w == "covering" || w == "regarding";
 }
 
+// `text` must outlive the header (its tokens point into it).
 Header ParseHeader(absl::string_view text) {
   Header header;
-  std::vector<std::string> tokens = SplitWords(StripTrailingPunct(text));
-  StripLeadingFillers(&tokens);
+  const Tokens words = SplitWordViews(StripTrailingPunctView(text));
+  TokenSpan stripped(words);
+  StripLeadingFillers(&stripped);
+  Tokens tokens(stripped.begin(), stripped.end());
   if (tokens.empty()) return header;
   // "with", "including", "that has": the items are features of the header's object.
   static const std::vector<std::vector<absl::string_view>> kFeatureTails = {
@@ -1022,7 +1142,7 @@ Header ParseHeader(absl::string_view text) {
     return header;
   }
   // "the following (tasks)", "these steps", "as follows", "below": not an object.
-  static const absl::flat_hash_set<absl::string_view> kFillerNouns = {
+  static const WordSet kFillerNouns = {
       "following", "these",  "those",  "below",        "follows", "tasks",     "steps", "items",
       "things",    "topics", "points", "bugs",         "issues",  "questions", "areas", "parts",
       "goals",     "todo",   "todos",  "requirements", "the",     "as",        "list",  "stuff"};
@@ -1080,29 +1200,28 @@ absl::string_view DefaultVerbFor(WorkKind kind) {
 }
 
 // Builds a part from a clause's tokens (fillers already stripped).
-GoalPart MakePart(const std::vector<std::string>& tokens, const std::string& origin) {
+GoalPart MakePart(TokenSpan tokens, absl::string_view origin) {
   GoalPart part;
-  part.origin = origin;
+  part.origin = std::string(origin);
   std::optional<VerbMatch> verb = MatchVerb(tokens, 0, /*strict=*/false);
   if (verb.has_value()) {
-    part.verb = verb->base;
-    std::vector<std::string> rest(tokens.begin() + static_cast<std::ptrdiff_t>(verb->length),
-                                  tokens.end());
-    part.object = StripTrailingPunct(absl::StrJoin(rest, " "));
-    std::string verb_text;
+    const auto verb_end = tokens.begin() + static_cast<std::ptrdiff_t>(verb->length);
+    part.object = absl::StrJoin(verb_end, tokens.end(), " ");
+    part.object.resize(StripTrailingPunctView(part.object).size());
     if (verb->gerund) {
-      verb_text = verb->base;  // "Deploying it" -> "Deploy it"
+      part.text = verb->base;  // "Deploying it" -> "Deploy it"
     } else {
-      std::vector<std::string> head(tokens.begin(),
-                                    tokens.begin() + static_cast<std::ptrdiff_t>(verb->length));
-      verb_text = StripPunct(absl::StrJoin(head, " "));
+      const std::string head = absl::StrJoin(tokens.begin(), verb_end, " ");
+      part.text = std::string(StripPunctView(head));
     }
-    part.text = CapitalizeFirst(part.object.empty() ? verb_text
-                                                    : absl::StrCat(verb_text, " ", part.object));
+    if (!part.object.empty()) absl::StrAppend(&part.text, " ", part.object);
+    CapitalizeFirstInPlace(&part.text);
+    part.verb = std::move(verb->base);
     part.kind = ClassifyPart(part.verb, part.object);
     return part;
   }
-  part.object = StripTrailingPunct(absl::StrJoin(tokens, " "));
+  part.object = absl::StrJoin(tokens, " ");
+  part.object.resize(StripTrailingPunctView(part.object).size());
   part.kind = ClassifyPart("", part.object);
   return part;
 }
@@ -1121,51 +1240,82 @@ void MakeImperative(GoalPart* part) {
 bool IsPronounObject(absl::string_view object_lower) {
   for (absl::string_view p : {"it", "them", "this", "that", "these", "those", "the result",
                               "the results", "the output", "everything"}) {
-    if (object_lower == p || absl::StartsWith(object_lower, absl::StrCat(p, " "))) return true;
+    // object_lower is p or starts with p followed by a space.
+    if (absl::StartsWith(object_lower, p) &&
+        (object_lower.size() == p.size() || object_lower[p.size()] == ' ')) {
+      return true;
+    }
   }
   return false;
 }
 
-// "a REST API with tests" -> ("a REST API", true).
-std::pair<std::string, bool> ExtractTestsClause(absl::string_view object) {
-  const std::string lower = AsciiLower(object);
-  static const std::vector<absl::string_view> kPhrases = {" with unit and integration tests",
-                                                          " with unit tests",
-                                                          " with integration tests",
-                                                          " with automated tests",
-                                                          " with end-to-end tests",
-                                                          " with e2e tests",
-                                                          " with a test suite",
-                                                          " with test coverage",
-                                                          " with tests",
-                                                          " including tests",
-                                                          " including unit tests",
-                                                          " and unit tests",
-                                                          " and tests",
-                                                          " plus tests"};
-  for (absl::string_view phrase : kPhrases) {
-    const size_t pos = lower.find(phrase.data(), 0, phrase.size());
-    if (pos == std::string::npos) continue;
+// "a REST API with tests" -> "a REST API"; nullopt without such a clause.
+std::optional<std::string> ExtractTestsClause(absl::string_view object) {
+  const LowerText lower_text(object);
+  const absl::string_view lower = lower_text.view();
+  // Every phrase contains "test" once, so each occurrence of a phrase lines up with an
+  // occurrence of "test": the phrases are looked for only there.
+  absl::InlinedVector<size_t, 4> tests;
+  for (size_t t = lower.find("test"); t != absl::string_view::npos; t = lower.find("test", t + 1)) {
+    tests.push_back(t);
+  }
+  if (tests.empty()) return std::nullopt;
+  // The phrases in the order they are tried, each with where "test" starts in it.
+  struct Phrase {
+    absl::string_view text;
+    size_t test_at;
+  };
+  static const auto* kPhrases = [] {
+    auto* phrases = new std::vector<Phrase>();
+    for (absl::string_view text :
+         {" with unit and integration tests", " with unit tests", " with integration tests",
+          " with automated tests", " with end-to-end tests", " with e2e tests",
+          " with a test suite", " with test coverage", " with tests", " including tests",
+          " including unit tests", " and unit tests", " and tests", " plus tests"}) {
+      phrases->push_back({text, text.find("test")});
+    }
+    return phrases;
+  }();
+  for (const auto& [phrase, offset] : *kPhrases) {
+    // The first occurrence of the phrase (lower.find(phrase)).
+    size_t pos = absl::string_view::npos;
+    for (size_t t : tests) {
+      if (t >= offset && lower.substr(t - offset, phrase.size()) == phrase) {
+        pos = t - offset;
+        break;
+      }
+    }
+    if (pos == absl::string_view::npos) continue;
     const size_t end = pos + phrase.size();
     if (end < lower.size() && absl::ascii_isalnum(static_cast<unsigned char>(lower[end]))) continue;
-    std::string rest = absl::StrCat(object.substr(0, pos), object.substr(end));
-    return {CollapseWhitespace(rest), true};
+    std::string rest;
+    rest.reserve(object.size() - phrase.size());
+    absl::StrAppend(&rest, object.substr(0, pos), object.substr(end));
+    CollapseWhitespaceInPlace(&rest);
+    return rest;
   }
-  return {std::string(object), false};
+  return std::nullopt;
 }
 
 std::string RebuildText(const GoalPart& part, absl::string_view verb_text) {
-  return CapitalizeFirst(part.object.empty() ? std::string(verb_text)
-                                             : absl::StrCat(verb_text, " ", part.object));
+  std::string text(verb_text);
+  if (!part.object.empty()) absl::StrAppend(&text, " ", part.object);
+  CapitalizeFirstInPlace(&text);
+  return text;
 }
 
 // The verb as written at the start of a part's text ("Build", "Set up").
 std::string VerbText(const GoalPart& part) {
   if (part.verb.empty()) return "";
-  const size_t words = SplitWords(part.verb).size();
-  std::vector<std::string> tokens = SplitWords(part.text);
-  tokens.resize(std::min(tokens.size(), words));
-  return absl::StrJoin(tokens, " ");
+  return FirstWords(part.text, CountWords(part.verb));
+}
+
+// part->text = RebuildText(*part, VerbText(*part)), reusing the text's buffer.
+void RebuildTextInPlace(GoalPart* part) {
+  const std::string verb_text = VerbText(*part);
+  part->text.assign(verb_text);
+  if (!part->object.empty()) absl::StrAppend(&part->text, " ", part->object);
+  CapitalizeFirstInPlace(&part->text);
 }
 
 void AddSignal(std::vector<std::string>* signals, std::string signal) {
@@ -1175,28 +1325,45 @@ void AddSignal(std::vector<std::string>* signals, std::string signal) {
 }
 
 std::string SummaryOf(absl::string_view goal) {
-  std::vector<std::string> pieces;
-  std::vector<bool> introduces;  // the piece ended with ':'
+  TextStore store;  // lines whose whitespace had to be collapsed
+  absl::InlinedVector<absl::string_view, 8> pieces;
+  absl::InlinedVector<bool, 8> introduces;  // the piece ended with ':'
   size_t length = 0;
   for (absl::string_view line : absl::StrSplit(goal, '\n')) {
     if (length > 400) break;  // the summary keeps 100 characters
     if (line.size() > 800) line = line.substr(0, 800);
-    std::optional<std::string> item = StripBullet(line);
-    const std::string text = item.has_value() ? *item : CollapseWhitespace(line);
+    std::string collapsed;
+    absl::string_view text = CollapsedView(line, &collapsed);
+    if (!collapsed.empty()) text = store.Keep(std::move(collapsed));
+    if (std::optional<size_t> start = BulletEnd(text); start.has_value()) {
+      text.remove_prefix(*start);
+    }
     if (text.empty()) continue;
     introduces.push_back(absl::EndsWith(text, ":"));
-    pieces.push_back(StripTrailingPunct(text));
-    length += pieces.back().size();
+    text = StripTrailingPunctView(text);
+    length += text.size();
+    pieces.push_back(text);
   }
-  std::string joined;
-  for (size_t i = 0; i < pieces.size(); ++i) {
-    if (i > 0) joined += introduces[i - 1] ? ": " : "; ";
-    joined += pieces[i];
+  std::string joined_storage;
+  absl::string_view joined;
+  if (pieces.size() == 1) {
+    joined = pieces[0];
+  } else {
+    for (size_t i = 0; i < pieces.size(); ++i) {
+      if (i > 0) joined_storage += introduces[i - 1] ? ": " : "; ";
+      absl::StrAppend(&joined_storage, pieces[i]);
+    }
+    joined = joined_storage;
   }
   // "Can you please help me write ..." -> "Write ...".
-  std::vector<std::string> tokens = SplitWords(joined);
+  const Tokens words = SplitWordViews(joined);
+  TokenSpan tokens(words);
   StripLeadingFillers(&tokens);
-  return TruncateText(StripTrailingPunct(CapitalizeFirst(absl::StrJoin(tokens, " "))), 100);
+  std::string summary = absl::StrJoin(tokens, " ");
+  CapitalizeFirstInPlace(&summary);
+  summary.resize(StripTrailingPunctView(summary).size());
+  TruncateTextInPlace(&summary, 100);
+  return summary;
 }
 
 }  // namespace
@@ -1204,25 +1371,35 @@ std::string SummaryOf(absl::string_view goal) {
 // A referring phrase for an object: "a parser" -> "the parser", "authentication issue" ->
 // "the authentication issue"; capitalised names ("Postgres") and determiners stay.
 std::string ObjectPhrase(absl::string_view object) {
-  const std::string definite = DefiniteObject(object);
-  if (definite.empty()) return definite;
-  const std::vector<std::string> words = SplitWords(definite);
-  const std::string first = NormWord(words[0]);
+  // DefiniteObject(object) is prefix + rest; one that starts with "the " stays as it is.
+  const auto [prefix, rest] = DefiniteParts(object);
+  if (!prefix.empty()) return absl::StrCat(prefix, rest);
+  const absl::string_view definite = object;
+  absl::string_view first_word;
+  absl::string_view last_word;
+  size_t words = 0;
+  ForEachWord(definite, [&](absl::string_view word) {
+    if (words++ == 0) first_word = word;
+    last_word = word;
+    return true;
+  });
+  if (words == 0) return std::string(definite);
+  const LowerText first_text(StripPunctView(first_word));  // NormWord
+  const absl::string_view first = first_text.view();
   // "why the build fails" -> "the failure where the build fails".
-  if (first == "why" && words.size() > 1) {
+  if (first == "why" && words > 1) {
     return absl::StrCat("the failure where ", definite.substr(definite.find(' ') + 1));
   }
   const bool lower_case = absl::ascii_islower(static_cast<unsigned char>(definite[0]));
   // Identifiers read better bare: "pull request 42", "issue 1234".
-  const std::string& last = words.back();
-  const bool identifier =
-      std::any_of(last.begin(), last.end(), [](char c) { return absl::ascii_isdigit(c); });
+  const bool identifier = std::any_of(last_word.begin(), last_word.end(),
+                                      [](char c) { return absl::ascii_isdigit(c); });
   if (lower_case && !identifier && !IsDeterminer(first) && first != "no" && first != "his" &&
       first != "her" && first != "how" && first != "what" && first != "whether" &&
       first != "where" && first != "when" && first != "which" && first != "who") {
     return absl::StrCat("the ", definite);
   }
-  return definite;
+  return std::string(definite);
 }
 
 absl::string_view WorkKindName(WorkKind kind) {
@@ -1292,69 +1469,101 @@ bool IsDataObject(absl::string_view object) { return (ObjectClasses(object) & kO
 
 bool IsCommonWord(absl::string_view lower_word) {
   if (Verbs().contains(lower_word) || ObjectWords().contains(lower_word) ||
-      GerundBase(lower_word).has_value()) {
+      HasGerundBase(lower_word)) {
     return true;
   }
   // First words of two-word verbs: "set" (up), "look" (into), "roll" (out).
+  std::string phrase(lower_word);
   for (absl::string_view particle : {" up", " out", " into", " for", " down", " over"}) {
-    if (Verbs().contains(absl::StrCat(lower_word, particle))) return true;
+    phrase.resize(lower_word.size());
+    phrase.append(particle.data(), particle.size());
+    if (Verbs().contains(phrase)) return true;
   }
   return false;
 }
 
 std::vector<GoalPart> SplitGoal(absl::string_view goal, std::vector<std::string>* split_signals) {
-  std::string normalized(goal);
-  std::replace(normalized.begin(), normalized.end(), '\r', '\n');
-  std::replace(normalized.begin(), normalized.end(), '\t', ' ');
+  // Carriage returns end lines; tabs are spaces.
+  std::string normalized;
+  absl::string_view text = goal;
+  if (text.find_first_of("\r\t") != absl::string_view::npos) {
+    normalized = std::string(goal);
+    std::replace(normalized.begin(), normalized.end(), '\r', '\n');
+    std::replace(normalized.begin(), normalized.end(), '\t', ' ');
+    text = normalized;
+  }
 
   // 1. Lines into paragraphs and list items (with the line that introduces them).
+  TextStore store;  // text the blocks, headers and clauses point into, unless in `text`
   struct Block {
-    std::string text;
+    absl::string_view text;  // in `text` or `store`
     bool item = false;
     bool numbered = false;
     int header = -1;
     int list = -1;  // items of one list share it
   };
-  std::vector<Block> blocks;
+  absl::InlinedVector<Block, 4> blocks;
   std::vector<Header> headers;
+  // The current paragraph: its lines joined by spaces, each after a space. A paragraph of one
+  // line found in `text` is that line (`paragraph_line`) until a second line comes.
   std::string paragraph;
+  absl::string_view paragraph_line;
   int current_header = -1;
   int current_list = -1;
   int lists = 0;
   auto flush_paragraph = [&]() {
-    if (!CollapseWhitespace(paragraph).empty()) blocks.push_back({paragraph, false, false, -1, -1});
+    // The sentences of " line" and "line" are the same.
+    if (!paragraph_line.empty()) {
+      blocks.push_back({paragraph_line, false, false, -1, -1});
+    } else if (!IsBlank(paragraph)) {
+      blocks.push_back({store.Keep(std::move(paragraph)), false, false, -1, -1});
+    }
     paragraph.clear();
+    paragraph_line = absl::string_view();
   };
-  std::vector<absl::string_view> lines = absl::StrSplit(normalized, '\n');
+  absl::InlinedVector<absl::string_view, 8> lines;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) lines.push_back(line);
+  std::string collapsed;  // a line CollapsedView had to rewrite
   for (size_t li = 0; li < lines.size(); ++li) {
-    const absl::string_view line = lines[li];
-    std::optional<std::string> item = StripBullet(line);
-    if (item.has_value()) {
+    collapsed.clear();
+    const absl::string_view trimmed = CollapsedView(lines[li], &collapsed);
+    const bool in_text = collapsed.empty();  // else `trimmed` views `collapsed`
+    if (std::optional<size_t> item = BulletEnd(trimmed); item.has_value()) {
       flush_paragraph();
       if (current_list < 0) current_list = lists++;
-      const std::string trimmed = CollapseWhitespace(line);
-      const bool numbered =
-          !trimmed.empty() && absl::ascii_isdigit(static_cast<unsigned char>(trimmed[0]));
-      blocks.push_back({*item, true, numbered, current_header, current_list});
+      const bool numbered = absl::ascii_isdigit(static_cast<unsigned char>(trimmed[0]));
+      const absl::string_view item_text = trimmed.substr(*item);
+      blocks.push_back({in_text ? item_text : absl::string_view(store.Keep(std::string(item_text))),
+                        true, numbered, current_header, current_list});
       continue;
     }
-    const std::string trimmed = CollapseWhitespace(line);
     if (trimmed.empty()) continue;  // blank lines inside a list keep the list going
     current_list = -1;
     // A line ending in ':' followed by list items introduces them.
     bool next_is_item = false;
-    for (size_t k = li + 1; k < lines.size(); ++k) {
-      if (CollapseWhitespace(lines[k]).empty()) continue;
-      next_is_item = StripBullet(lines[k]).has_value();
-      break;
+    if (absl::EndsWith(trimmed, ":")) {
+      for (size_t k = li + 1; k < lines.size(); ++k) {
+        if (IsBlank(lines[k])) continue;
+        std::string next;
+        next_is_item = BulletEnd(CollapsedView(lines[k], &next)).has_value();
+        break;
+      }
     }
-    if (absl::EndsWith(trimmed, ":") && next_is_item) {
+    if (next_is_item) {
       flush_paragraph();
-      headers.push_back(ParseHeader(trimmed));
+      headers.push_back(ParseHeader(store.Keep(std::string(trimmed))));
       current_header = static_cast<int>(headers.size()) - 1;
       continue;
     }
     current_header = -1;
+    if (paragraph.empty() && paragraph_line.empty() && in_text) {
+      paragraph_line = trimmed;
+      continue;
+    }
+    if (!paragraph_line.empty()) {
+      absl::StrAppend(&paragraph, " ", paragraph_line);
+      paragraph_line = absl::string_view();
+    }
     absl::StrAppend(&paragraph, " ", trimmed);
   }
   flush_paragraph();
@@ -1366,50 +1575,55 @@ std::vector<GoalPart> SplitGoal(absl::string_view goal, std::vector<std::string>
     int list = -1;
     bool numbered = false;
   };
-  std::vector<Clause> clauses;
-  std::vector<ClauseInfo> info;
+  absl::InlinedVector<Clause, 8> clauses;
+  absl::InlinedVector<absl::string_view, 32> pool;  // the clauses' words
+  absl::InlinedVector<ClauseInfo, 8> info;
   int group = 0;
   int sentence_count = 0;
-  auto add_sentence = [&](const std::string& sentence, const std::string& origin,
+  // `sentence` must outlive the clauses (it lives in `blocks`, `text` or `store`).
+  auto add_sentence = [&](absl::string_view sentence, absl::string_view origin,
                           const ClauseInfo& ci) {
-    std::vector<std::string> tokens = SplitWords(sentence);
+    const Tokens words = SplitWordViews(sentence);
+    TokenSpan tokens(words);
     bool starts_steps = false;
     const bool after = StripLeadingFillers(&tokens, &starts_steps);
     if (tokens.empty()) return;
     const size_t before = clauses.size();
-    SplitClauses(tokens, group++, after, origin, &clauses);
+    SplitClauses(tokens, group++, after, origin, &clauses, &pool, &store);
     if (clauses.size() > before) clauses[before].starts_steps = starts_steps;
     if (clauses.size() - before > 1) AddSignal(split_signals, "clauses joined by \"and\"/\"then\"");
     for (size_t k = before; k < clauses.size(); ++k) info.push_back(ci);
   };
   for (const Block& block : blocks) {
     if (block.item) AddSignal(split_signals, "list items");
-    const std::string origin = block.item ? "list item" : "sentence";
+    const absl::string_view origin = block.item ? "list item" : "sentence";
     const ClauseInfo base{block.header, block.item, block.header >= 0 ? block.header : -1,
                           block.numbered};
-    for (const std::string& sentence : SplitSentences(block.text)) {
+    for (absl::string_view sentence : SplitSentences(block.text, &store)) {
       ++sentence_count;
       // Inline list after a colon: "Build a site with: login, search and payments".
       const size_t colon = sentence.find(": ");
-      if (colon != std::string::npos) {
-        const std::string head = sentence.substr(0, colon);
-        const std::string tail = sentence.substr(colon + 2);
-        if (tail.find(',') != std::string::npos) {
+      if (colon != absl::string_view::npos) {
+        const absl::string_view head = sentence.substr(0, colon);
+        const absl::string_view tail = sentence.substr(colon + 2);
+        if (tail.find(',') != absl::string_view::npos) {
           headers.push_back(ParseHeader(head));
           const int h = static_cast<int>(headers.size()) - 1;
           AddSignal(split_signals, "list items");
-          std::string items = tail;
+          std::string items(tail);
           for (absl::string_view sep : {", and ", ", or ", " and ", " or "}) {
             items = absl::StrReplaceAll(items, {{sep, ", "}});
           }
           for (absl::string_view piece : absl::StrSplit(items, ',')) {
-            const std::string text = CollapseWhitespace(piece);
-            if (!text.empty()) add_sentence(text, "list item", ClauseInfo{h, true, h, false});
+            std::string item = CollapseWhitespace(piece);
+            if (!item.empty()) {
+              add_sentence(store.Keep(std::move(item)), "list item", ClauseInfo{h, true, h, false});
+            }
           }
           continue;
         }
         // "Goal: build X" / "Note: use staging": a short label before the colon is dropped.
-        std::vector<std::string> head_tokens = SplitWords(head);
+        const Tokens head_tokens = SplitWordViews(head);
         if (head_tokens.size() <= 3 && !MatchVerb(head_tokens, 0, false).has_value()) {
           add_sentence(tail, origin, base);
           continue;
@@ -1442,18 +1656,19 @@ std::vector<GoalPart> SplitGoal(absl::string_view goal, std::vector<std::string>
 
   // 3. Clauses into parts, applying list headers.
   std::vector<GoalPart> parts;
-  std::vector<std::string> written;  // each part's text before pronouns were resolved
+  parts.reserve(clauses.size() + headers.size() + 1);
   std::vector<bool> header_emitted(headers.size(), false);
-  std::vector<int> list_seen(static_cast<size_t>(lists) + headers.size() + 1, 0);
+  absl::InlinedVector<int, 8> list_seen(static_cast<size_t>(lists) + headers.size() + 1, 0);
   for (size_t c = first_clause; c < clauses.size(); ++c) {
-    Clause& clause = clauses[c];
+    const Clause& clause = clauses[c];
     const ClauseInfo& ci = info[c];
-    bool clause_after = StripLeadingFillers(&clause.tokens) || clause.after_previous;
-    StripTimePhrase(&clause.tokens);
-    if (clause.tokens.empty()) continue;
-    std::string origin = clause.origin;
+    TokenSpan tokens(pool.data() + clause.begin, clause.end - clause.begin);
+    bool clause_after = StripLeadingFillers(&tokens) || clause.after_previous;
+    StripTimePhrase(&tokens);
+    if (tokens.empty()) continue;
+    absl::string_view origin = clause.origin;
     if (origin == "sentence" && c > 0 && clauses[c - 1].group == clause.group) origin = "clause";
-    GoalPart part = MakePart(clause.tokens, origin);
+    GoalPart part = MakePart(tokens, origin);
     const int h = ci.header;
     const bool noun_like =
         part.verb.empty() || part.object.empty() || Verbs().at(part.verb).ambiguous;
@@ -1461,14 +1676,13 @@ std::vector<GoalPart> SplitGoal(absl::string_view goal, std::vector<std::string>
       const Header& header = headers[h];
       GoalPart head_part = header.tokens.empty() ? GoalPart() : MakePart(header.tokens, "sentence");
       const std::string item_text =
-          StripTrailingPunct(LowerFirstWord(absl::StrJoin(clause.tokens, " "), &IsCommonWord));
+          StripTrailingPunct(LowerFirstWord(absl::StrJoin(tokens, " "), &IsCommonWord));
       switch (header.mode) {
         case HeaderMode::kFeatures: {
           if (!header_emitted[h] && !head_part.verb.empty()) {
             header_emitted[h] = true;
             head_part.sentence = clause.group;
             parts.push_back(head_part);
-            written.push_back(head_part.text);
           }
           const std::string target = DefiniteObject(head_part.object);
           const bool code =
@@ -1484,15 +1698,16 @@ std::vector<GoalPart> SplitGoal(absl::string_view goal, std::vector<std::string>
           break;
         }
         case HeaderMode::kPrefix: {
-          std::vector<std::string> joined = header.tokens;
-          for (const std::string& t : clause.tokens) joined.push_back(t);
+          Tokens joined = header.tokens;
+          joined.insert(joined.end(), tokens.begin(), tokens.end());
           part = MakePart(joined, "list item");
           break;
         }
         case HeaderMode::kVerb: {
           if (!head_part.verb.empty()) {
-            std::vector<std::string> joined = SplitWords(VerbText(head_part));
-            for (const std::string& t : clause.tokens) joined.push_back(t);
+            const std::string verb_text = VerbText(head_part);
+            Tokens joined = SplitWordViews(verb_text);
+            joined.insert(joined.end(), tokens.begin(), tokens.end());
             part = MakePart(joined, "list item");
           }
           break;
@@ -1513,17 +1728,19 @@ std::vector<GoalPart> SplitGoal(absl::string_view goal, std::vector<std::string>
     if (clause.before_previous && !parts.empty() && parts.back().sentence == clause.group) {
       // "Deploy it after testing it": the later clause runs first.
       GoalPart previous = std::move(parts.back());
-      std::string previous_written = std::move(written.back());
-      written.back() = part.text;
       parts.back() = std::move(part);
       previous.after_previous = true;
-      written.push_back(std::move(previous_written));
       parts.push_back(std::move(previous));
       continue;
     }
-    written.push_back(part.text);
     parts.push_back(std::move(part));
   }
+
+  // Each part's text before pronouns were resolved, where that differs from its text now.
+  absl::InlinedVector<std::optional<std::string>, 8> written(parts.size());
+  auto written_text = [&](size_t i) -> const std::string& {
+    return written[i].has_value() ? *written[i] : parts[i].text;
+  };
 
   // 4. Verb-only parts share the object of the next part of the same sentence ("Build and
   //    deploy a REST API"); pronouns refer back ("write a parser and test it").
@@ -1533,19 +1750,20 @@ std::vector<GoalPart> SplitGoal(absl::string_view goal, std::vector<std::string>
       for (size_t k = i + 1; k < parts.size() && parts[k].sentence == part.sentence; ++k) {
         if (!parts[k].object.empty() && !parts[k].verb.empty()) {
           part.object = parts[k].object;
-          part.text = RebuildText(part, VerbText(part));
+          RebuildTextInPlace(&part);
           part.kind = ClassifyPart(part.verb, part.object);
-          written[i] = part.text;
           break;
         }
       }
     }
-    const std::string lower = AsciiLower(part.object);
-    if (i > 0 && !part.verb.empty() && IsPronounObject(lower)) {
+    if (i == 0 || part.verb.empty()) continue;
+    const LowerText lower_text(part.object);
+    const absl::string_view lower = lower_text.view();
+    if (IsPronounObject(lower)) {
       part.refers_back = true;
       const GoalPart& prev = parts[i - 1];
       const std::string prev_first =
-          prev.object.empty() ? "" : NormWord(SplitWords(prev.object)[0]);
+          prev.object.empty() ? "" : NormWord(FirstWords(prev.object, 1));
       const bool clause_object = prev_first == "why" || prev_first == "how" ||
                                  prev_first == "what" || prev_first == "whether" ||
                                  prev_first == "where" || prev_first == "when" ||
@@ -1556,7 +1774,8 @@ std::vector<GoalPart> SplitGoal(absl::string_view goal, std::vector<std::string>
         const size_t space = part.object.find(' ');
         const std::string tail = space == std::string::npos ? "" : part.object.substr(space);
         part.object = absl::StrCat(DefiniteObject(prev.object), tail);
-        part.text = RebuildText(part, VerbText(part));
+        std::string verb_text = VerbText(part);
+        written[i] = std::exchange(part.text, RebuildText(part, verb_text));
         if (part.kind == WorkKind::kUnknown || Verbs().at(part.verb).generic) {
           part.kind = ClassifyPart(part.verb, part.object);
         }
@@ -1569,8 +1788,7 @@ std::vector<GoalPart> SplitGoal(absl::string_view goal, std::vector<std::string>
   for (size_t i = 0; i + 1 < parts.size();) {
     GoalPart& a = parts[i];
     GoalPart& b = parts[i + 1];
-    const bool same_object = !a.object.empty() && absl::EqualsIgnoreCase(DefiniteObject(a.object),
-                                                                         DefiniteObject(b.object));
+    const bool same_object = !a.object.empty() && DefiniteEqualsIgnoreCase(a.object, b.object);
     if (same_object && a.verb == b.verb) {  // said twice: keep it once
       parts.erase(parts.begin() + static_cast<std::ptrdiff_t>(i) + 1);
       written.erase(written.begin() + static_cast<std::ptrdiff_t>(i) + 1);
@@ -1580,9 +1798,9 @@ std::vector<GoalPart> SplitGoal(absl::string_view goal, std::vector<std::string>
         !a.verb.empty() && !b.verb.empty() && (same_object || b.refers_back)) {
       const std::string verbs = absl::StrCat(VerbText(a), " and ", AsciiLower(VerbText(b)));
       a.text = same_object ? CapitalizeFirst(absl::StrCat(verbs, " ", a.object))
-                           : absl::StrCat(StripTrailingPunct(written[i]), " and ",
-                                          LowerFirstWord(written[i + 1], &IsCommonWord));
-      written[i] = a.text;
+                           : absl::StrCat(StripTrailingPunctView(written_text(i)), " and ",
+                                          LowerFirstWord(written_text(i + 1), &IsCommonWord));
+      written[i].reset();
       parts.erase(parts.begin() + static_cast<std::ptrdiff_t>(i) + 1);
       written.erase(written.begin() + static_cast<std::ptrdiff_t>(i) + 1);
       continue;
@@ -1594,16 +1812,17 @@ std::vector<GoalPart> SplitGoal(absl::string_view goal, std::vector<std::string>
   for (size_t i = 0; i < parts.size(); ++i) {
     GoalPart& part = parts[i];
     if (part.verb.empty()) continue;
-    auto [object, found] = ExtractTestsClause(part.object);
-    if (!found || object.empty()) continue;
-    part.object = object;
-    part.text = RebuildText(part, VerbText(part));
+    std::optional<std::string> object = ExtractTestsClause(part.object);
+    if (!object.has_value() || object->empty()) continue;
+    part.object = *std::move(object);
+    RebuildTextInPlace(&part);
     part.kind = ClassifyPart(part.verb, part.object);
-    const std::string target = DefiniteObject(object);
+    const std::string target = DefiniteObject(part.object);
     bool exists = false;
+    const LowerText target_lower(target);
     for (const GoalPart& p : parts) {
       if (p.kind == WorkKind::kWriteTests &&
-          absl::StrContains(AsciiLower(p.object), AsciiLower(target))) {
+          absl::StrContains(LowerText(p.object).view(), target_lower.view())) {
         exists = true;
       }
     }
@@ -1621,13 +1840,13 @@ std::vector<GoalPart> SplitGoal(absl::string_view goal, std::vector<std::string>
     for (size_t k = 0; k < parts.size(); ++k) {
       if ((parts[k].kind == WorkKind::kCode || parts[k].kind == WorkKind::kRefactor ||
            parts[k].kind == WorkKind::kDebug) &&
-          absl::EqualsIgnoreCase(DefiniteObject(parts[k].object), target)) {
+          DefiniteEqualsIgnoreCase(parts[k].object, target)) {
         insert_at = k + 1;
         break;
       }
     }
     if (part.kind != WorkKind::kCode && insert_at == i + 1 && i > 0) insert_at = i;
-    parts.insert(parts.begin() + static_cast<std::ptrdiff_t>(insert_at), tests);
+    parts.insert(parts.begin() + static_cast<std::ptrdiff_t>(insert_at), std::move(tests));
     AddSignal(split_signals, "a \"with tests\" clause");
     if (insert_at <= i + 1) ++i;  // skip the part that moved or was inserted next
   }
@@ -1636,7 +1855,8 @@ std::vector<GoalPart> SplitGoal(absl::string_view goal, std::vector<std::string>
   for (size_t i = 1; i < parts.size(); ++i) {
     GoalPart& part = parts[i];
     if (part.kind != WorkKind::kWriteTests || part.verb.empty()) continue;
-    const std::string lower = AsciiLower(part.object);
+    const LowerText lower_text(part.object);
+    const absl::string_view lower = lower_text.view();
     if (ContainsPhrase(lower, "for") || ContainsPhrase(lower, "of") ||
         ContainsPhrase(lower, "on") || ContainsPhrase(lower, "to")) {
       continue;
@@ -1646,22 +1866,25 @@ std::vector<GoalPart> SplitGoal(absl::string_view goal, std::vector<std::string>
       if ((kind == WorkKind::kCode || kind == WorkKind::kDebug || kind == WorkKind::kRefactor) &&
           !parts[k].object.empty()) {
         part.object = absl::StrCat(part.object, " for ", ObjectPhrase(parts[k].object));
-        part.text = RebuildText(part, VerbText(part));
+        RebuildTextInPlace(&part);
         break;
       }
     }
   }
 
-  // 8. A later mention of the same object refers back to it with "the"; drop duplicates.
-  std::vector<GoalPart> unique;
-  for (GoalPart& part : parts) {
+  // 8. A later mention of the same object refers back to it with "the"; drop duplicates. The
+  //    parts kept move to the front: parts[0, kept).
+  size_t kept = 0;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    GoalPart& part = parts[i];
     if (part.text.empty()) continue;
+    const absl::Span<const GoalPart> unique(parts.data(), kept);
     for (const GoalPart& earlier : unique) {
       if (!part.object.empty() && absl::EqualsIgnoreCase(earlier.object, part.object)) {
         const std::string definite = DefiniteObject(part.object);
         if (definite != part.object) {
           part.object = definite;
-          part.text = RebuildText(part, VerbText(part));
+          RebuildTextInPlace(&part);
         }
         break;
       }
@@ -1670,13 +1893,17 @@ std::vector<GoalPart> SplitGoal(absl::string_view goal, std::vector<std::string>
     for (const GoalPart& earlier : unique) {
       if (absl::EqualsIgnoreCase(earlier.text, part.text)) duplicate = true;
     }
-    if (!duplicate) unique.push_back(std::move(part));
+    if (duplicate) continue;
+    if (kept != i) parts[kept] = std::move(part);
+    ++kept;
   }
-  return unique;
+  parts.erase(parts.begin() + static_cast<std::ptrdiff_t>(kept), parts.end());
+  return parts;
 }
 
 GoalPart ParseAction(absl::string_view action) {
-  std::vector<std::string> tokens = SplitWords(action);
+  const Tokens words = SplitWordViews(action);
+  TokenSpan tokens(words);
   StripLeadingFillers(&tokens);
   if (tokens.empty()) return GoalPart();
   GoalPart part = MakePart(tokens, "action");
@@ -1684,42 +1911,67 @@ GoalPart ParseAction(absl::string_view action) {
   return part;
 }
 
+std::string ActionVerb(absl::string_view action) {
+  const Tokens words = SplitWordViews(action);
+  TokenSpan tokens(words);
+  StripLeadingFillers(&tokens);
+  std::optional<VerbMatch> verb = MatchVerb(tokens, 0, /*strict=*/false);
+  return verb.has_value() ? std::move(verb->base) : std::string();
+}
+
 WorkKind ClassifyAction(absl::string_view action) { return ParseAction(action).kind; }
 
 Sensitivity DetectSensitivity(absl::string_view text) {
   Sensitivity result;
-  // Terms indexed by their first word, so one pass over the words finds every match.
-  static const auto* by_first_word = [] {
-    auto* index = new absl::flat_hash_map<absl::string_view, std::vector<const SensitiveTerm*>>();
+  // Terms indexed by their first word, so one pass over the words finds every match. Words are
+  // runs of letters and digits compared in lower case; `lengths` filters them before the look-up
+  // (bit n of lengths[c]: some first word starts with c and is n characters long).
+  struct Index {
+    absl::flat_hash_map<absl::string_view, std::vector<const SensitiveTerm*>> by_first_word;
+    uint32_t lengths[256] = {};
+  };
+  static const auto* index = [] {
+    auto* index = new Index();
     for (const SensitiveTerm& term : SensitiveTerms()) {
-      (*index)[term.phrase.substr(0, term.phrase.find(' '))].push_back(&term);
+      const absl::string_view first = term.phrase.substr(0, term.phrase.find(' '));
+      index->by_first_word[first].push_back(&term);
+      index->lengths[static_cast<unsigned char>(first[0])] |= uint32_t{1} << first.size();
     }
     return index;
   }();
-  // Normalise byte for byte so offsets map back to the original text.
-  std::string norm(text.size(), ' ');
-  for (size_t i = 0; i < text.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    norm[i] = absl::ascii_isalnum(c) ? absl::ascii_tolower(c) : ' ';
-  }
+  // The text is read as if normalised byte for byte (lower case, everything else a space), so
+  // offsets map back to the original text.
+  auto alnum = [](char c) { return absl::ascii_isalnum(static_cast<unsigned char>(c)); };
+  auto lower = [](char c) { return absl::ascii_tolower(static_cast<unsigned char>(c)); };
+  auto norm_equals = [&](size_t pos, absl::string_view phrase) {
+    for (size_t k = 0; k < phrase.size(); ++k) {
+      const char c = text[pos + k];
+      if ((alnum(c) ? lower(c) : ' ') != phrase[k]) return false;
+    }
+    return true;
+  };
   struct Hit {
     size_t pos;
     size_t len;
   };
-  std::vector<Hit> hits;
-  const absl::string_view view(norm);
+  absl::InlinedVector<Hit, 4> hits;
+  const size_t n = text.size();
+  char word[32];
   size_t pos = 0;
-  while (pos < norm.size()) {
-    while (pos < norm.size() && norm[pos] == ' ') ++pos;
+  while (pos < n) {
+    while (pos < n && !alnum(text[pos])) ++pos;
     size_t end = pos;
-    while (end < norm.size() && norm[end] != ' ') ++end;
-    if (end > pos) {
-      auto it = by_first_word->find(view.substr(pos, end - pos));
-      if (it != by_first_word->end()) {
+    while (end < n && alnum(text[end])) ++end;
+    const size_t len = end - pos;
+    if (len > 0 && len < 32 &&
+        ((index->lengths[static_cast<unsigned char>(lower(text[pos]))] >> len) & 1) != 0) {
+      for (size_t k = 0; k < len; ++k) word[k] = lower(text[pos + k]);
+      auto it = index->by_first_word.find(absl::string_view(word, len));
+      if (it != index->by_first_word.end()) {
         for (const SensitiveTerm* term : it->second) {
           const size_t term_end = pos + term->phrase.size();
-          if (term_end <= norm.size() && view.substr(pos, term->phrase.size()) == term->phrase &&
-              (term_end == norm.size() || norm[term_end] == ' ')) {
+          if (term_end <= n && norm_equals(pos, term->phrase) &&
+              (term_end == n || !alnum(text[term_end]))) {
             if (term->kind == 0) result.personal_data = true;
             if (term->kind == 1) result.secrets = true;
             if (term->kind == 2) result.exploitation = true;
@@ -1739,7 +1991,7 @@ Sensitivity DetectSensitivity(absl::string_view text) {
     covered_until = hit.pos + hit.len;
     std::string term(text.substr(hit.pos, hit.len));
     // "CVE-2024-1234": keep the identifier that follows.
-    if (AsciiLower(term) == "cve") {
+    if (absl::EqualsIgnoreCase(term, "cve")) {
       size_t end = hit.pos + hit.len;
       while (end < text.size() &&
              (absl::ascii_isalnum(static_cast<unsigned char>(text[end])) || text[end] == '-')) {
@@ -1751,34 +2003,110 @@ Sensitivity DetectSensitivity(absl::string_view text) {
     if (result.terms.size() < 4 &&
         std::none_of(result.terms.begin(), result.terms.end(),
                      [&](const std::string& t) { return absl::EqualsIgnoreCase(t, term); })) {
-      result.terms.push_back(term);
+      result.terms.push_back(std::move(term));
     }
   }
   return result;
 }
 
-int64_t ParseTimeLimitSeconds(absl::string_view text, bool require_trigger) {
-  std::string lower = AsciiLower(text);
-  // "<2 minutes", "≤ 2h": make the comparison its own token.
-  lower = absl::StrReplaceAll(lower, {{"<", " < "}, {"\xE2\x89\xA4", " < "}, {"-", " "}});
-  const std::vector<std::string> raw = SplitWords(lower);
-  std::vector<std::string> tokens;
-  tokens.reserve(raw.size());
-  for (const std::string& t : raw) tokens.push_back(t == "<" ? t : StripPunct(t));
+namespace {
 
-  static const absl::flat_hash_map<absl::string_view, int64_t> kUnits = {
+// absl::SimpleAtod(t, value), with a fast path for plain integers of up to 15 digits (exact in
+// a double, so the result is the same).
+bool ParseNumber(absl::string_view t, double* value) {
+  if (!t.empty() && t.size() <= 15 && std::all_of(t.begin(), t.end(), [](char c) {
+        return absl::ascii_isdigit(static_cast<unsigned char>(c));
+      })) {
+    int64_t n = 0;
+    for (char c : t) n = n * 10 + (c - '0');
+    *value = static_cast<double>(n);
+    return true;
+  }
+  return absl::SimpleAtod(t, value);
+}
+
+}  // namespace
+
+int64_t ParseTimeLimitSeconds(absl::string_view text, bool require_trigger) {
+  // A limit needs a number in digits or a unit of more than one letter (a one-letter unit only
+  // counts after digits): without a digit and without "sec", "min", "hr", "hou", "day" or "wee"
+  // anywhere there is none.
+  bool possible = false;
+  for (size_t i = 0; i < text.size() && !possible; ++i) {
+    const char c = absl::ascii_tolower(static_cast<unsigned char>(text[i]));
+    auto next_are = [&](absl::string_view rest) {
+      return i + 1 + rest.size() <= text.size() &&
+             absl::EqualsIgnoreCase(text.substr(i + 1, rest.size()), rest);
+    };
+    if (absl::ascii_isdigit(static_cast<unsigned char>(c))) {
+      possible = true;
+      break;
+    }
+    switch (c) {
+      case 's':
+        possible = next_are("ec");
+        break;
+      case 'm':
+        possible = next_are("in");
+        break;
+      case 'h':
+        possible = next_are("r") || next_are("ou");
+        break;
+      case 'd':
+        possible = next_are("ay");
+        break;
+      case 'w':
+        possible = next_are("ee");
+        break;
+      default:
+        break;
+    }
+  }
+  if (!possible) return 0;
+  // Lower case; "<2 minutes", "≤ 2h": make the comparison its own token; "30-minute": split.
+  // Each byte becomes at most three.
+  char stack_buffer[512];
+  std::string heap_buffer;
+  char* const begin = 3 * text.size() <= sizeof(stack_buffer)
+                          ? stack_buffer
+                          : (heap_buffer.resize(3 * text.size()), heap_buffer.data());
+  char* out = begin;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '<') {
+      *out++ = ' ';
+      *out++ = '<';
+      *out++ = ' ';
+    } else if (c == '-') {
+      *out++ = ' ';
+    } else if (c == '\xE2' && text.substr(i, 3) == "\xE2\x89\xA4") {
+      *out++ = ' ';
+      *out++ = '<';
+      *out++ = ' ';
+      i += 2;
+    } else {
+      *out++ = absl::ascii_tolower(static_cast<unsigned char>(c));
+    }
+  }
+  const absl::string_view lower(begin, static_cast<size_t>(out - begin));
+  WordViews tokens = SplitWordViews(lower);
+  for (absl::string_view& t : tokens) {
+    if (t != "<") t = StripPunctView(t);
+  }
+
+  static const WordMap<int64_t> kUnits = {
       {"s", 1},         {"sec", 1},     {"secs", 1},     {"second", 1},  {"seconds", 1},
       {"m", 60},        {"min", 60},    {"mins", 60},    {"minute", 60}, {"minutes", 60},
       {"h", 3600},      {"hr", 3600},   {"hrs", 3600},   {"hour", 3600}, {"hours", 3600},
       {"d", 86400},     {"day", 86400}, {"days", 86400}, {"w", 604800},  {"week", 604800},
       {"weeks", 604800}};
-  static const absl::flat_hash_map<absl::string_view, double> kNumberWords = {
+  static const WordMap<double> kNumberWords = {
       {"a", 1},       {"an", 1},      {"one", 1},     {"two", 2},     {"three", 3},
       {"four", 4},    {"five", 5},    {"six", 6},     {"seven", 7},   {"eight", 8},
       {"nine", 9},    {"ten", 10},    {"eleven", 11}, {"twelve", 12}, {"fifteen", 15},
       {"twenty", 20}, {"thirty", 30}, {"forty", 40},  {"fifty", 50},  {"sixty", 60},
       {"ninety", 90}, {"half", 0.5}};
-  static const absl::flat_hash_set<absl::string_view> kTriggers = {
+  static const WordSet kTriggers = {
       "within", "in",     "under",    "<",     "max",     "maximum", "limit",   "deadline",
       "budget", "inside", "most",     "than",  "only",    "timebox", "cap",     "capped",
       "less",   "fewer",  "about",    "take",  "takes",   "spend",   "last",    "completed",
@@ -1789,9 +2117,9 @@ int64_t ParseTimeLimitSeconds(absl::string_view text, bool require_trigger) {
     double value = 0;
     int64_t unit = 0;
     size_t unit_at = i + 1;
-    const std::string& t = tokens[i];
-    if (absl::SimpleAtod(t, &value) && !t.empty() &&
-        (absl::ascii_isdigit(static_cast<unsigned char>(t[0])) || t[0] == '.')) {
+    const absl::string_view t = tokens[i];
+    if (!t.empty() && (absl::ascii_isdigit(static_cast<unsigned char>(t[0])) || t[0] == '.') &&
+        ParseNumber(t, &value)) {
       // "30" followed by a unit token.
     } else {
       // "30min", "2h", "90s".
@@ -1801,7 +2129,7 @@ int64_t ParseTimeLimitSeconds(absl::string_view text, bool require_trigger) {
         ++k;
       }
       if (k > 0 && k < t.size() && kUnits.contains(t.substr(k)) &&
-          absl::SimpleAtod(t.substr(0, k), &value)) {
+          ParseNumber(t.substr(0, k), &value)) {
         unit = kUnits.at(t.substr(k));
         unit_at = i;
       } else if (auto it = kNumberWords.find(t); it != kNumberWords.end()) {
@@ -1838,75 +2166,105 @@ int64_t ParseTimeLimitSeconds(absl::string_view text, bool require_trigger) {
 
 std::vector<std::string> DetectLanguages(absl::string_view constraint) {
   struct Language {
-    absl::string_view token;
     absl::string_view display;
     bool ambiguous;
   };
-  static const std::vector<Language> kLanguages = {{"python", "Python", false},
-                                                   {"python3", "Python", false},
-                                                   {"golang", "Go", false},
-                                                   {"go", "Go", true},
-                                                   {"rust", "Rust", false},
-                                                   {"java", "Java", false},
-                                                   {"javascript", "JavaScript", false},
-                                                   {"js", "JavaScript", true},
-                                                   {"node.js", "JavaScript", false},
-                                                   {"nodejs", "JavaScript", false},
-                                                   {"typescript", "TypeScript", false},
-                                                   {"ts", "TypeScript", true},
-                                                   {"c++", "C++", false},
-                                                   {"cpp", "C++", false},
-                                                   {"c#", "C#", false},
-                                                   {"csharp", "C#", false},
-                                                   {"c", "C", true},
-                                                   {"ruby", "Ruby", false},
-                                                   {"php", "PHP", false},
-                                                   {"kotlin", "Kotlin", false},
-                                                   {"swift", "Swift", false},
-                                                   {"scala", "Scala", false},
-                                                   {"bash", "Bash", false},
-                                                   {"sql", "SQL", false},
-                                                   {"r", "R", true},
-                                                   {"haskell", "Haskell", false},
-                                                   {"elixir", "Elixir", false},
-                                                   {"lua", "Lua", false},
-                                                   {"dart", "Dart", false},
-                                                   {"julia", "Julia", false},
-                                                   {"perl", "Perl", false},
-                                                   {"zig", "Zig", false},
-                                                   {"ocaml", "OCaml", false},
-                                                   {"clojure", "Clojure", false},
-                                                   {"erlang", "Erlang", false},
-                                                   {"fortran", "Fortran", false},
-                                                   {"matlab", "MATLAB", false},
-                                                   {"f#", "F#", false}};
-  static const absl::flat_hash_set<absl::string_view> kIntro = {
-      "in", "use", "using", "with", "language", "written", "lang", "write", "only", "pure"};
-  static const absl::flat_hash_set<absl::string_view> kNegations = {
-      "no", "not", "don't", "dont", "avoid", "without", "never", "except", "excluding", "nor"};
-  const std::vector<std::string> words = SplitWords(AsciiLower(constraint));
-  std::vector<std::string> tokens;
-  for (const std::string& w : words) tokens.push_back(StripPunct(w));
-  const bool says_only = std::find(tokens.begin(), tokens.end(), "only") != tokens.end();
+  // By the token that names the language.
+  static const auto* kLanguages = new WordMap<Language>{{"python", {"Python", false}},
+                                                        {"python3", {"Python", false}},
+                                                        {"golang", {"Go", false}},
+                                                        {"go", {"Go", true}},
+                                                        {"rust", {"Rust", false}},
+                                                        {"java", {"Java", false}},
+                                                        {"javascript", {"JavaScript", false}},
+                                                        {"js", {"JavaScript", true}},
+                                                        {"node.js", {"JavaScript", false}},
+                                                        {"nodejs", {"JavaScript", false}},
+                                                        {"typescript", {"TypeScript", false}},
+                                                        {"ts", {"TypeScript", true}},
+                                                        {"c++", {"C++", false}},
+                                                        {"cpp", {"C++", false}},
+                                                        {"c#", {"C#", false}},
+                                                        {"csharp", {"C#", false}},
+                                                        {"c", {"C", true}},
+                                                        {"ruby", {"Ruby", false}},
+                                                        {"php", {"PHP", false}},
+                                                        {"kotlin", {"Kotlin", false}},
+                                                        {"swift", {"Swift", false}},
+                                                        {"scala", {"Scala", false}},
+                                                        {"bash", {"Bash", false}},
+                                                        {"sql", {"SQL", false}},
+                                                        {"r", {"R", true}},
+                                                        {"haskell", {"Haskell", false}},
+                                                        {"elixir", {"Elixir", false}},
+                                                        {"lua", {"Lua", false}},
+                                                        {"dart", {"Dart", false}},
+                                                        {"julia", {"Julia", false}},
+                                                        {"perl", {"Perl", false}},
+                                                        {"zig", {"Zig", false}},
+                                                        {"ocaml", {"OCaml", false}},
+                                                        {"clojure", {"Clojure", false}},
+                                                        {"erlang", {"Erlang", false}},
+                                                        {"fortran", {"Fortran", false}},
+                                                        {"matlab", {"MATLAB", false}},
+                                                        {"f#", {"F#", false}}};
+  static const WordSet kIntro = {"in",      "use",  "using", "with", "language",
+                                 "written", "lang", "write", "only", "pure"};
+  static const WordSet kNegations = {"no",      "not",   "don't",  "dont",      "avoid",
+                                     "without", "never", "except", "excluding", "nor"};
+  // The words of the constraint in lower case without surrounding punctuation. Words longer
+  // than any word of the tables above are kept empty: neither matches anything.
+  constexpr size_t kLongestWord = 12;
+  // Most text names no language at all: look for one before reading the words' context.
+  bool any_language = false;
+  ForEachWord(constraint, [&](absl::string_view word) {
+    const absl::string_view stripped = StripPunctView(word);
+    if (stripped.empty() || stripped.size() > kLongestWord) return true;
+    char lower[kLongestWord];
+    for (size_t k = 0; k < stripped.size(); ++k) {
+      lower[k] = absl::ascii_tolower(static_cast<unsigned char>(stripped[k]));
+    }
+    any_language = kLanguages->contains(absl::string_view(lower, stripped.size()));
+    return !any_language;
+  });
+  if (!any_language) return {};
+  struct Token {
+    char text[kLongestWord];
+    uint8_t size;
+    absl::string_view view() const { return absl::string_view(text, size); }
+  };
+  absl::InlinedVector<Token, 16> tokens;
+  ForEachWord(constraint, [&tokens](absl::string_view word) {
+    const absl::string_view stripped = StripPunctView(word);
+    Token& t = tokens.emplace_back();
+    t.size = stripped.size() <= sizeof(t.text) ? static_cast<uint8_t>(stripped.size()) : 0;
+    for (size_t k = 0; k < t.size; ++k) {
+      t.text[k] = absl::ascii_tolower(static_cast<unsigned char>(stripped[k]));
+    }
+    return true;
+  });
+  auto says_only = [&tokens] {
+    return std::any_of(tokens.begin(), tokens.end(),
+                       [](const Token& t) { return t.view() == "only"; });
+  };
   std::vector<std::string> found;
   for (size_t i = 0; i < tokens.size(); ++i) {
-    for (const Language& lang : kLanguages) {
-      if (tokens[i] != lang.token) continue;
-      bool negated = false;
-      for (size_t back = 1; back <= 3 && back <= i; ++back) {
-        if (kNegations.contains(tokens[i - back])) negated = true;
-      }
-      if (negated) break;
-      if (lang.ambiguous) {
-        const bool introduced = (i > 0 && kIntro.contains(tokens[i - 1])) ||
-                                (i + 1 < tokens.size() && tokens[i + 1] == "only") ||
-                                tokens.size() == 1 || (says_only && tokens.size() <= 3);
-        if (!introduced) break;
-      }
-      if (std::find(found.begin(), found.end(), lang.display) == found.end()) {
-        found.emplace_back(lang.display);
-      }
-      break;
+    auto it = kLanguages->find(tokens[i].view());
+    if (it == kLanguages->end()) continue;
+    const Language& lang = it->second;
+    bool negated = false;
+    for (size_t back = 1; back <= 3 && back <= i; ++back) {
+      if (kNegations.contains(tokens[i - back].view())) negated = true;
+    }
+    if (negated) continue;
+    if (lang.ambiguous) {
+      const bool introduced = (i > 0 && kIntro.contains(tokens[i - 1].view())) ||
+                              (i + 1 < tokens.size() && tokens[i + 1].view() == "only") ||
+                              tokens.size() == 1 || (tokens.size() <= 3 && says_only());
+      if (!introduced) continue;
+    }
+    if (std::find(found.begin(), found.end(), lang.display) == found.end()) {
+      found.emplace_back(lang.display);
     }
   }
   return found;
@@ -1938,7 +2296,12 @@ GoalAnalysis AnalyzeGoal(const v1::PlanRequest& request) {
   analysis.summary = SummaryOf(goal);
 
   // Sensitivity: the goal, then constraints and context values.
-  std::string scanned(goal);
+  std::string scanned;
+  size_t scanned_size = goal.size();
+  for (const std::string& c : request.constraints()) scanned_size += 1 + c.size();
+  for (const auto& [key, value] : request.context()) scanned_size += 1 + value.size();
+  scanned.reserve(scanned_size);
+  scanned.append(goal.data(), goal.size());
   for (const std::string& c : request.constraints()) absl::StrAppend(&scanned, "\n", c);
   ConstraintEffects& effects = analysis.constraints;
   for (const auto& [key, value] : request.context()) effects.context_keys.push_back(key);
@@ -1962,13 +2325,14 @@ GoalAnalysis AnalyzeGoal(const v1::PlanRequest& request) {
     }
   };
   for (const std::string& raw : request.constraints()) {
-    const std::string c = CollapseWhitespace(raw);
+    std::string collapsed;
+    const absl::string_view c = CollapsedView(raw, &collapsed);
     if (c.empty()) continue;
     const int64_t seconds = ParseTimeLimitSeconds(c, /*require_trigger=*/false);
     const std::vector<std::string> languages = DetectLanguages(c);
     take_limit(seconds);
     add_languages(languages);
-    if (seconds == 0 && languages.empty()) effects.other.push_back(c);
+    if (seconds == 0 && languages.empty()) effects.other.emplace_back(c);
   }
   for (const std::string& key : effects.context_keys) {
     const std::string k = AsciiLower(key);

@@ -105,6 +105,9 @@ std::vector<GoalPart> SplitGoal(absl::string_view goal, std::vector<std::string>
 // Reads a free-text action such as an LLM step ("Deploy the API to staging") as a goal part.
 GoalPart ParseAction(absl::string_view action);
 
+// The verb of a free-text action: ParseAction(action).verb, without classifying the action.
+std::string ActionVerb(absl::string_view action);
+
 // Classifies a free-text action: ParseAction(action).kind.
 WorkKind ClassifyAction(absl::string_view action);
 

@@ -1,8 +1,9 @@
 #include "libs/planner/plan_cache.h"
 
 #include <algorithm>
-#include <vector>
+#include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "libs/planner/text.h"
@@ -17,13 +18,21 @@ void AppendField(std::string* key, absl::string_view field) {
 }  // namespace
 
 std::string PlanCacheKey(const v1::PlanRequest& request, absl::string_view backend_fingerprint) {
+  // Room for every field and its length prefix, so the key is built in one allocation.
+  size_t size = backend_fingerprint.size() + request.goal().size() + 64;
+  for (const std::string& c : request.constraints()) size += c.size() + 24;
+  for (const auto& [k, v] : request.context()) size += k.size() + v.size() + 48;
   std::string key;
+  key.reserve(size);
+  std::string collapsed;  // a field CollapsedView had to rewrite
   AppendField(&key, backend_fingerprint);
-  AppendField(&key, CollapseWhitespace(request.goal()));
+  AppendField(&key, CollapsedView(request.goal(), &collapsed));
   absl::StrAppend(&key, "c", request.constraints_size(), ";");
-  for (const std::string& c : request.constraints()) AppendField(&key, CollapseWhitespace(c));
-  std::vector<std::pair<absl::string_view, absl::string_view>> context(request.context().begin(),
-                                                                       request.context().end());
+  for (const std::string& c : request.constraints()) {
+    AppendField(&key, CollapsedView(c, &collapsed));
+  }
+  absl::InlinedVector<std::pair<absl::string_view, absl::string_view>, 8> context(
+      request.context().begin(), request.context().end());
   std::sort(context.begin(), context.end());
   absl::StrAppend(&key, "x", context.size(), ";");
   for (const auto& [k, v] : context) {

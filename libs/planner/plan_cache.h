@@ -50,6 +50,10 @@ class PlanCache {
   // Drops every entry (counters are kept).
   void Clear();
 
+  // Whether plans are kept at all (capacity and TTL both positive). When not, Lookup only counts
+  // a miss and Insert does nothing, whatever the key.
+  bool enabled() const { return options_.capacity > 0 && options_.ttl_ms > 0; }
+
   int64_t hits() const;
   int64_t misses() const;
   // Entries removed to make room (not counting expiry).
@@ -63,8 +67,6 @@ class PlanCache {
     absl::Time inserted;
   };
   using List = std::list<Entry>;
-
-  bool enabled() const { return options_.capacity > 0 && options_.ttl_ms > 0; }
 
   const PlanCacheOptions options_;
   Clock& clock_;

@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -23,8 +24,8 @@ double Clamp01(double x) { return std::min(1.0, std::max(0.0, x)); }
 
 // Step depths and per-step earliest finish times; invalid references are ignored.
 struct Schedule {
-  std::vector<int64_t> finish;
-  std::vector<int> depth;
+  absl::InlinedVector<int64_t, 16> finish;
+  absl::InlinedVector<int, 16> depth;
 };
 
 Schedule ComputeSchedule(const v1::Plan& plan) {
@@ -130,10 +131,12 @@ void ComputePlanMetrics(v1::Plan* plan) {
     total = std::max(total, s.finish[i]);
     depth = std::max(depth, s.depth[i]);
   }
-  std::set<std::string> arms;
+  absl::InlinedVector<absl::string_view, 8> arms;  // distinct
   int thin = 0;
   for (const v1::SubTask& t : plan->subtasks()) {
-    arms.insert(t.required_arm());
+    if (std::find(arms.begin(), arms.end(), t.required_arm()) == arms.end()) {
+      arms.push_back(t.required_arm());
+    }
     if (t.acceptance_criteria_size() < 2) ++thin;
   }
   plan->set_total_estimated_duration_seconds(static_cast<int>(std::min<int64_t>(total, INT32_MAX)));

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <set>
 
-#include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
+#include "libs/planner/lexicon.h"
 #include "libs/planner/text.h"
 
 namespace armature::planner {
@@ -36,15 +36,28 @@ std::string Infinitive(absl::string_view action) {
   return LowerFirstWord(StripTrailingPunct(action), &IsCommonWord);
 }
 
+// The criteria of a kind of work, moved into a vector with room for the ones added later.
+template <typename... Items>
+std::vector<std::string> Criteria(Items&&... items) {
+  std::vector<std::string> c;
+  c.reserve(kMaxCriteria);
+  (c.emplace_back(std::forward<Items>(items)), ...);
+  return c;
+}
+
+// A draft of `kind` with the registry's estimates; `with_criteria` false leaves its criteria
+// empty for the caller to write.
 StepDraft MakeDraft(std::string action, WorkKind kind, std::string object,
                     const GoalAnalysis& analysis, const ArmRegistry& registry,
-                    absl::string_view arm_override = "") {
+                    absl::string_view arm_override = "", bool with_criteria = true) {
   StepDraft d;
-  d.action = TruncateText(CapitalizeFirst(action), kMaxActionChars);
+  CapitalizeFirstInPlace(&action);
+  TruncateTextInPlace(&action, kMaxActionChars);
+  d.action = std::move(action);
   d.kind = kind;
   d.arm = std::string(arm_override.empty() ? ArmForKind(kind) : arm_override);
   d.object = std::move(object);
-  d.criteria = CriteriaFor(kind, d.object, d.action, analysis);
+  if (with_criteria) d.criteria = CriteriaFor(kind, d.object, d.action, analysis);
   const ArmSpec& arm = registry.Get(d.arm);
   d.cost_tier = arm.cost_tier;
   d.duration_seconds = EstimateDurationSeconds(kind, arm, d.action);
@@ -54,137 +67,146 @@ StepDraft MakeDraft(std::string action, WorkKind kind, std::string object,
 }  // namespace
 
 std::string ObjectRef(absl::string_view object) {
-  std::string trimmed = StripTrailingPunct(CollapseWhitespace(object));
+  std::string collapsed;
+  absl::string_view trimmed = StripTrailingPunctView(CollapsedView(object, &collapsed));
   if (trimmed.empty()) return "the result";
   // Keep the head of the phrase: "the web app to production" -> "the web app",
   // "a Python function to sort a list" -> "the Python function".
-  const std::vector<std::string> words = SplitWords(trimmed);
-  static const auto* kCut = new absl::flat_hash_set<absl::string_view>{
-      "to",   "into",   "in",      "on",    "from",   "at",    "using",
-      "with", "so",     "that",    "which", "and",    "via",   "within",
-      "onto", "across", "because", "while", "before", "after", "by"};
-  for (size_t i = 2; i < words.size(); ++i) {
-    if (kCut->contains(AsciiLower(words[i]))) {
-      std::vector<std::string> head(words.begin(), words.begin() + static_cast<std::ptrdiff_t>(i));
-      trimmed = absl::StrJoin(head, " ");
-      break;
-    }
-  }
-  return TruncateText(ObjectPhrase(trimmed), 60);
+  static const auto* kCut =
+      new WordSet{"to",   "into",   "in",      "on",    "from",   "at",    "using",
+                  "with", "so",     "that",    "which", "and",    "via",   "within",
+                  "onto", "across", "because", "while", "before", "after", "by"};
+  size_t index = 0;
+  ForEachWord(trimmed, [&](absl::string_view word) {
+    if (index++ < 2 || !kCut->contains(LowerText(word).view())) return true;
+    // The words before this one, single spaces apart as in `trimmed`.
+    trimmed = trimmed.substr(0, static_cast<size_t>(word.data() - trimmed.data()) - 1);
+    return false;
+  });
+  std::string phrase = ObjectPhrase(trimmed);
+  TruncateTextInPlace(&phrase, 60);
+  return phrase;
 }
 
 std::vector<std::string> CriteriaFor(WorkKind kind, absl::string_view object,
                                      absl::string_view action, const GoalAnalysis& analysis) {
   const std::string r = ObjectRef(object);
-  const std::string R = CapitalizeFirst(r);
+  auto R = [&r] { return CapitalizeFirst(r); };
   std::vector<std::string> c;
   switch (kind) {
     case WorkKind::kCode: {
       // "Build a parser" makes the object; "Scrape the pages" acts on it.
-      const std::string verb = ParseAction(action).verb;
-      static const auto* kMaking = new absl::flat_hash_set<absl::string_view>{
-          "write",   "implement", "build",    "create",    "develop",   "code",
-          "program", "add",       "generate", "scaffold",  "prototype", "make",
-          "design",  "extend",    "rewrite",  "port",      "set up",    "setup",
-          "update",  "improve",   "optimize", "optimise",  "enhance",   "modify",
-          "change",  "support",   "expose",   "integrate", "implement"};
+      const std::string verb = ActionVerb(action);
+      static const auto* kMaking =
+          new WordSet{"write",   "implement", "build",    "create",    "develop",   "code",
+                      "program", "add",       "generate", "scaffold",  "prototype", "make",
+                      "design",  "extend",    "rewrite",  "port",      "set up",    "setup",
+                      "update",  "improve",   "optimize", "optimise",  "enhance",   "modify",
+                      "change",  "support",   "expose",   "integrate", "implement"};
       if (verb.empty() || kMaking->contains(verb) || object.empty()) {
-        c = {absl::StrCat(R, " is implemented and builds without errors or warnings"),
-             absl::StrCat("Automated tests cover the main path and at least two edge cases of ", r,
-                          ", and pass")};
+        c = Criteria(
+            absl::StrCat(R(), " is implemented and builds without errors or warnings"),
+            absl::StrCat("Automated tests cover the main path and at least two edge cases of ", r,
+                         ", and pass"));
       } else {
         const std::string what =
             TruncateText(LowerFirstWord(StripTrailingPunct(action), &IsCommonWord), 80);
-        c = {absl::StrCat("Code to ", what, " runs end to end without errors"),
-             "Automated tests cover the main path and at least two edge cases, and pass"};
+        c = Criteria(absl::StrCat("Code to ", what, " runs end to end without errors"),
+                     "Automated tests cover the main path and at least two edge cases, and pass");
       }
       break;
     }
     case WorkKind::kDebug:
-      c = {absl::StrCat("A test reproduces ", r, " and fails before the fix"),
-           "The same test passes after the fix",
-           "The existing test suite passes with no new failures"};
+      c = Criteria(absl::StrCat("A test reproduces ", r, " and fails before the fix"),
+                   "The same test passes after the fix",
+                   "The existing test suite passes with no new failures");
       break;
     case WorkKind::kRefactor:
-      c = {absl::StrCat("Existing tests for ", r, " pass before and after the change"),
-           absl::StrCat("Public behaviour and interfaces of ", r, " are unchanged"),
-           "Duplicated code is removed and no changed function exceeds 50 lines"};
+      c = Criteria(absl::StrCat("Existing tests for ", r, " pass before and after the change"),
+                   absl::StrCat("Public behaviour and interfaces of ", r, " are unchanged"),
+                   "Duplicated code is removed and no changed function exceeds 50 lines");
       break;
     case WorkKind::kWriteTests:
-      c = {"Tests cover the main path and at least three edge or error cases", "All new tests pass",
-           "Line coverage of the code under test is at least 80%"};
+      c = Criteria("Tests cover the main path and at least three edge or error cases",
+                   "All new tests pass", "Line coverage of the code under test is at least 80%");
       break;
     case WorkKind::kRunTests:
-      c = {"The test command exits with status 0", "Passed, failed and skipped counts are recorded",
-           "Every failure is reported with its test name and error output"};
+      c = Criteria("The test command exits with status 0",
+                   "Passed, failed and skipped counts are recorded",
+                   "Every failure is reported with its test name and error output");
       break;
     case WorkKind::kResearch:
-      c = {absl::StrCat("At least 3 relevant sources on ", r,
-                        " are listed with links or references"),
-           "Key findings are summarised in at most 10 bullet points",
-           "Every finding cites at least one listed source"};
+      c = Criteria(absl::StrCat("At least 3 relevant sources on ", r,
+                                " are listed with links or references"),
+                   "Key findings are summarised in at most 10 bullet points",
+                   "Every finding cites at least one listed source");
       break;
     case WorkKind::kSummarize:
-      c = {absl::StrCat("The summary of ", r, " is at most 400 words"),
-           "Every claim in the summary points to its source"};
+      c = Criteria(absl::StrCat("The summary of ", r, " is at most 400 words"),
+                   "Every claim in the summary points to its source");
       break;
     case WorkKind::kWriteProse:
-      c = {absl::StrCat("A complete draft of ", r, " exists with every planned section filled"),
-           "A spelling and grammar check reports no errors",
-           "Facts and figures in the draft match their sources"};
+      c = Criteria(
+          absl::StrCat("A complete draft of ", r, " exists with every planned section filled"),
+          "A spelling and grammar check reports no errors",
+          "Facts and figures in the draft match their sources");
       break;
     case WorkKind::kExecute:
-      c = {"Every command exits with status 0 and every API call returns a 2xx status",
-           "Commands, outputs and changed settings are logged",
-           absl::StrCat("The resulting state of ", r,
-                        " is checked (service responds, files exist)")};
+      c = Criteria("Every command exits with status 0 and every API call returns a 2xx status",
+                   "Commands, outputs and changed settings are logged",
+                   absl::StrCat("The resulting state of ", r,
+                                " is checked (service responds, files exist)"));
       break;
     case WorkKind::kDeploy:
-      c = {absl::StrCat(R, " is deployed and its health check returns success"),
-           "The deployed version or commit is recorded",
-           "A rollback procedure is documented and can be run in one command"};
+      c = Criteria(absl::StrCat(R(), " is deployed and its health check returns success"),
+                   "The deployed version or commit is recorded",
+                   "A rollback procedure is documented and can be run in one command");
       break;
     case WorkKind::kAnalyze: {
-      const std::string verb = ParseAction(action).verb;
+      const std::string verb = ActionVerb(action);
       if (verb == "train" || verb == "forecast" || verb == "predict" || verb == "classify" ||
           verb == "cluster" || verb == "model") {
-        c = {absl::StrCat(R, " is evaluated on held-out data and its metrics are recorded"),
-             "Training reruns from a script with a fixed seed and gives the same metrics",
-             "Input data, features and parameters are documented"};
+        c = Criteria(
+            absl::StrCat(R(), " is evaluated on held-out data and its metrics are recorded"),
+            "Training reruns from a script with a fixed seed and gives the same metrics",
+            "Input data, features and parameters are documented");
       } else {
-        c = {absl::StrCat("The analysis of ", r,
-                          " produces the requested figures as a table or chart"),
-             "The analysis reruns from a script on the same input with identical results",
-             "Missing or invalid records are counted and reported"};
+        c = Criteria(absl::StrCat("The analysis of ", r,
+                                  " produces the requested figures as a table or chart"),
+                     "The analysis reruns from a script on the same input with identical results",
+                     "Missing or invalid records are counted and reported");
       }
       break;
     }
     case WorkKind::kSecurity:
       if (!analysis.sensitivity.personal_data && !analysis.sensitivity.secrets &&
           analysis.sensitivity.exploitation) {
-        c = {"Findings are recorded with severity and reproduction steps",
-             "Work stays within the authorised scope and test environment",
-             "No exploit code or payload leaves the test environment"};
+        c = Criteria("Findings are recorded with severity and reproduction steps",
+                     "Work stays within the authorised scope and test environment",
+                     "No exploit code or payload leaves the test environment");
       } else {
-        c = {absl::StrCat("No ", SensitiveTermsText(analysis),
-                          " remain exposed in outputs, logs or test data"),
-             "A scan for personal data and secrets finds no exposed values",
-             "Each safeguard applied is recorded for audit"};
+        c = Criteria(absl::StrCat("No ", SensitiveTermsText(analysis),
+                                  " remain exposed in outputs, logs or test data"),
+                     "A scan for personal data and secrets finds no exposed values",
+                     "Each safeguard applied is recorded for audit");
       }
       break;
     case WorkKind::kValidate:
-      c = {absl::StrCat(
-               R,
-               " is checked against the stated requirements, each check recorded as pass or fail"),
-           "Every failure is reported with evidence"};
+      c = Criteria(
+          absl::StrCat(
+              R(),
+              " is checked against the stated requirements, each check recorded as pass or fail"),
+          "Every failure is reported with evidence");
       break;
     case WorkKind::kPlan:
-      c = {absl::StrCat("The plan for ", r, " lists milestones, each with an owner and a date"),
-           "Dependencies and risks are listed, each with a mitigation"};
+      c = Criteria(
+          absl::StrCat("The plan for ", r, " lists milestones, each with an owner and a date"),
+          "Dependencies and risks are listed, each with a mitigation");
       break;
     case WorkKind::kUnknown:
-      c = {absl::StrCat("Scope, deliverables and success criteria for ", r, " are written down"),
-           "Open questions are listed, each with an owner"};
+      c = Criteria(
+          absl::StrCat("Scope, deliverables and success criteria for ", r, " are written down"),
+          "Open questions are listed, each with an owner");
       break;
   }
   if (UsesCode(kind) && !analysis.constraints.languages.empty()) {
@@ -219,7 +241,7 @@ int EstimateDurationSeconds(WorkKind kind, const ArmSpec& arm, absl::string_view
       break;
   }
   // Longer actions describe more work: +5% per word past 12, at most +50%.
-  const int words = static_cast<int>(SplitWords(action).size());
+  const int words = static_cast<int>(CountWords(action));
   percent += std::min(50, std::max(0, words - 12) * 5);
   int64_t seconds = static_cast<int64_t>(arm.default_duration_seconds) * percent / 100;
   if (seconds >= 60) seconds = (seconds + 5) / 10 * 10;  // round to 10 s
@@ -228,28 +250,35 @@ int EstimateDurationSeconds(WorkKind kind, const ArmSpec& arm, absl::string_view
 
 StepDraft DraftForPart(const GoalPart& part, const GoalAnalysis& analysis,
                        const ArmRegistry& registry) {
-  std::string action = part.text;
-  const std::string arm(ArmForKind(part.kind));
-  if (arm == kCoderArm && !analysis.constraints.languages.empty()) {
-    const std::string lower = AsciiLower(action);
-    bool mentioned = false;
+  std::string action;
+  bool mentioned = true;  // the language constraints, if any, in the action
+  if (ArmForKind(part.kind) == kCoderArm && !analysis.constraints.languages.empty()) {
+    const LowerText lower(part.text);
+    mentioned = false;
     for (const std::string& lang : analysis.constraints.languages) {
-      if (ContainsPhrase(lower, AsciiLower(lang))) mentioned = true;
+      if (ContainsPhrase(lower.view(), LowerText(lang).view())) mentioned = true;
     }
-    if (!mentioned)
-      action = absl::StrCat(StripTrailingPunct(action), " in ", LanguageText(analysis));
+  }
+  if (mentioned) {
+    action = part.text;
+  } else {
+    const absl::string_view text = StripTrailingPunctView(part.text);
+    const std::string languages = LanguageText(analysis);
+    action.reserve(text.size() + 4 + languages.size());
+    absl::StrAppend(&action, text, " in ", languages);
   }
   std::string object = part.object;
   if (part.kind == WorkKind::kWriteTests && absl::StartsWithIgnoreCase(object, "tests for ")) {
-    object = object.substr(10);
+    object.erase(0, 10);
   }
-  return MakeDraft(action, part.kind, object, analysis, registry);
+  return MakeDraft(std::move(action), part.kind, std::move(object), analysis, registry);
 }
 
 StepDraft GuardianGateDraft(const GoalAnalysis& analysis, const ArmRegistry& registry) {
   const Sensitivity& s = analysis.sensitivity;
   const std::string terms = SensitiveTermsText(analysis);
-  const std::string goal = absl::StrCat("\"", TruncateText(analysis.summary, 80), "\"");
+  std::string summary;
+  const std::string goal = absl::StrCat("\"", TruncatedView(analysis.summary, 80, &summary), "\"");
   std::string action;
   if (s.exploitation) {
     action = absl::StrCat("Confirm authorisation and scope for the ", terms, " work in ", goal,
@@ -262,8 +291,8 @@ StepDraft GuardianGateDraft(const GoalAnalysis& analysis, const ArmRegistry& reg
     action = absl::StrCat("Check how ", terms, " are stored and passed for ", goal,
                           " and keep them out of code, logs and outputs");
   }
-  StepDraft d = MakeDraft(action, WorkKind::kSecurity, "", analysis, registry);
-  d.criteria.clear();
+  StepDraft d = MakeDraft(std::move(action), WorkKind::kSecurity, "", analysis, registry, "",
+                          /*with_criteria=*/false);
   if (s.exploitation) {
     d.criteria.push_back("Written authorisation for the target systems is recorded");
     d.criteria.push_back(
@@ -290,25 +319,28 @@ StepDraft GuardianGateDraft(const GoalAnalysis& analysis, const ArmRegistry& reg
 
 StepDraft VerificationDraft(const GoalAnalysis& analysis, const ArmRegistry& registry,
                             int earlier_steps, const GoalPart* closing) {
-  const std::string summary = TruncateText(analysis.summary, 80);
+  std::string summary_storage;
+  const absl::string_view summary = TruncatedView(analysis.summary, 80, &summary_storage);
   std::string action;
   if (closing != nullptr) {
-    action = absl::StrCat(StripTrailingPunct(closing->text),
+    action = absl::StrCat(StripTrailingPunctView(closing->text),
                           "; confirm every earlier step's acceptance criteria are met");
   } else {
     action = absl::StrCat("Verify that the result achieves \"", summary,
                           "\" and that every earlier step's acceptance criteria are met");
   }
-  StepDraft d = MakeDraft(action, WorkKind::kValidate, closing ? closing->object : "", analysis,
-                          registry, kJudgeArm);
-  d.criteria.clear();
-  const std::string which = earlier_steps == 1 ? std::string("The earlier step is")
-                            : earlier_steps == 2
-                                ? std::string("Both earlier steps are")
-                                : absl::StrCat("All ", earlier_steps, " earlier steps are");
-  d.criteria.push_back(absl::StrCat(which,
-                                    " checked against their acceptance criteria, each recorded "
-                                    "as pass or fail"));
+  StepDraft d = MakeDraft(std::move(action), WorkKind::kValidate, closing ? closing->object : "",
+                          analysis, registry, kJudgeArm, /*with_criteria=*/false);
+  d.criteria.reserve(kMaxCriteria);
+  constexpr absl::string_view kChecked =
+      " checked against their acceptance criteria, each recorded as pass or fail";
+  if (earlier_steps == 1) {
+    d.criteria.push_back(absl::StrCat("The earlier step is", kChecked));
+  } else if (earlier_steps == 2) {
+    d.criteria.push_back(absl::StrCat("Both earlier steps are", kChecked));
+  } else {
+    d.criteria.push_back(absl::StrCat("All ", earlier_steps, " earlier steps are", kChecked));
+  }
   d.criteria.push_back(absl::StrCat("The delivered result achieves the goal: ", summary));
   if (!analysis.constraints.languages.empty()) {
     AddUnique(&d.criteria,
@@ -335,9 +367,12 @@ std::vector<HelperDraft> HelpersFor(const GoalPart& main, const GoalAnalysis& an
   const std::string terms = SensitiveTermsText(analysis);
   std::vector<HelperDraft> out;
   // A helper step; `criteria` replaces the kind's generic criteria when given.
+  // Only the first `count` helpers are kept.
   auto add = [&](bool before, std::string action, WorkKind kind,
                  std::vector<std::string> criteria = {}) {
-    StepDraft d = MakeDraft(std::move(action), kind, main.object, analysis, registry);
+    if (static_cast<int>(out.size()) >= count) return;
+    StepDraft d = MakeDraft(std::move(action), kind, main.object, analysis, registry, "",
+                            /*with_criteria=*/criteria.empty());
     if (!criteria.empty()) d.criteria = std::move(criteria);
     out.push_back({std::move(d), before});
   };
@@ -517,7 +552,7 @@ std::vector<std::string> MergeToFit(std::vector<StepDraft>* drafts, size_t max_c
 }
 
 std::vector<int> SinkSteps(const std::vector<StepDraft>& drafts) {
-  std::vector<bool> has_dependent(drafts.size(), false);
+  absl::InlinedVector<bool, 16> has_dependent(drafts.size(), false);
   for (const StepDraft& d : drafts) {
     for (int dep : d.depends_on) {
       if (dep >= 0 && static_cast<size_t>(dep) < drafts.size()) has_dependent[dep] = true;
@@ -545,33 +580,60 @@ void WriteDraftsToPlan(const std::vector<StepDraft>& drafts, v1::Plan* plan) {
   }
 }
 
+void MoveDraftsToPlan(std::vector<StepDraft>* drafts, v1::Plan* plan) {
+  plan->clear_subtasks();
+  plan->mutable_subtasks()->Reserve(static_cast<int>(drafts->size()));
+  for (size_t i = 0; i < drafts->size(); ++i) {
+    StepDraft& d = (*drafts)[i];
+    v1::SubTask* t = plan->add_subtasks();
+    t->set_step(static_cast<int>(i) + 1);
+    t->set_action(std::move(d.action));
+    t->set_required_arm(std::move(d.arm));
+    t->mutable_acceptance_criteria()->Reserve(static_cast<int>(d.criteria.size()));
+    for (std::string& c : d.criteria) t->add_acceptance_criteria(std::move(c));
+    t->mutable_depends_on()->Reserve(static_cast<int>(d.depends_on.size()));
+    for (int dep : d.depends_on) t->add_depends_on(dep + 1);
+    t->set_estimated_cost_tier(d.cost_tier);
+    t->set_estimated_duration_seconds(d.duration_seconds);
+  }
+}
+
 void ReduceDependencies(std::vector<StepDraft>* drafts) {
   std::vector<StepDraft>& d = *drafts;
-  // ancestors[i] = every step i depends on, directly or not.
-  std::vector<std::vector<bool>> ancestors(d.size(), std::vector<bool>(d.size(), false));
-  for (size_t i = 0; i < d.size(); ++i) {
+  const size_t n = d.size();
+  // Row i of `ancestors` (`words` bits wide) = every step i depends on, directly or not.
+  const size_t words = (n + 63) / 64;
+  absl::InlinedVector<uint64_t, 16> ancestors(n * words, 0);
+  auto row = [&](size_t i) { return ancestors.data() + i * words; };
+  auto is_ancestor = [&](size_t i, size_t j) { return ((row(i)[j / 64] >> (j % 64)) & 1) != 0; };
+  for (size_t i = 0; i < n; ++i) {
     for (int dep : d[i].depends_on) {
       if (dep < 0 || static_cast<size_t>(dep) >= i) continue;
-      ancestors[i][dep] = true;
-      for (size_t k = 0; k < d.size(); ++k) {
-        if (ancestors[dep][k]) ancestors[i][k] = true;
-      }
+      const size_t j = static_cast<size_t>(dep);
+      row(i)[j / 64] |= uint64_t{1} << (j % 64);
+      for (size_t w = 0; w < words; ++w) row(i)[w] |= row(j)[w];
     }
   }
-  for (size_t i = 0; i < d.size(); ++i) {
-    std::set<int> direct;
+  absl::InlinedVector<int, 8> direct;
+  absl::InlinedVector<int, 8> kept;
+  for (size_t i = 0; i < n; ++i) {
+    direct.clear();
     for (int dep : d[i].depends_on) {
-      if (dep >= 0 && static_cast<size_t>(dep) < i) direct.insert(dep);
+      if (dep >= 0 && static_cast<size_t>(dep) < i) direct.push_back(dep);
     }
-    std::vector<int> kept;
+    std::sort(direct.begin(), direct.end());
+    direct.erase(std::unique(direct.begin(), direct.end()), direct.end());
+    kept.clear();
     for (int dep : direct) {
       bool implied = false;
       for (int other : direct) {
-        if (other != dep && ancestors[other][dep]) implied = true;
+        if (other != dep && is_ancestor(static_cast<size_t>(other), static_cast<size_t>(dep))) {
+          implied = true;
+        }
       }
       if (!implied) kept.push_back(dep);
     }
-    d[i].depends_on = std::move(kept);
+    d[i].depends_on.assign(kept.begin(), kept.end());
   }
 }
 

@@ -76,6 +76,10 @@ std::vector<int> SinkSteps(const std::vector<StepDraft>& drafts);
 // Replaces plan->subtasks with the drafts, numbered 1..N (dependencies become step numbers).
 void WriteDraftsToPlan(const std::vector<StepDraft>& drafts, v1::Plan* plan);
 
+// WriteDraftsToPlan that moves the text (action, arm, criteria) out of the drafts instead of
+// copying it; their kinds, dependencies and estimates stay readable.
+void MoveDraftsToPlan(std::vector<StepDraft>* drafts, v1::Plan* plan);
+
 // The object phrase a step refers to: ObjectPhrase(object), at most 60 characters, or
 // "the result" when empty.
 std::string ObjectRef(absl::string_view object);

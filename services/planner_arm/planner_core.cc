@@ -56,8 +56,12 @@ void PlannerCore::RecordBuiltin(bool ok, absl::Duration latency) {
 
 absl::StatusOr<PlanOutcome> PlannerCore::Plan(const v1::PlanRequest& request) {
   if (absl::Status status = planner::ValidatePlanRequest(request); !status.ok()) return status;
+  // With the cache off no key is ever stored or compared, so none is built (Lookup still counts
+  // the miss).
   const std::string key =
-      planner::PlanCacheKey(request, llm_ ? llm_->fingerprint : std::string("builtin"));
+      cache_.enabled()
+          ? planner::PlanCacheKey(request, llm_ ? absl::string_view(llm_->fingerprint) : "builtin")
+          : std::string();
   if (std::optional<v1::Plan> hit = cache_.Lookup(key))
     return PlanOutcome{.plan = *std::move(hit), .cached = true};
 
@@ -76,12 +80,13 @@ absl::StatusOr<PlanOutcome> PlannerCore::Plan(const v1::PlanRequest& request) {
                                         outcome.status().message()));
   }
   const absl::Time start = clock_.Now();
-  absl::StatusOr<v1::Plan> plan = builtin_.Plan(request);
-  RecordBuiltin(plan.ok(), clock_.Now() - start);
-  if (!plan.ok()) return plan.status();
-  for (auto& w : llm_warnings) plan->add_warnings(std::move(w));
-  cache_.Insert(key, *plan);
-  return PlanOutcome{.plan = *std::move(plan)};
+  // The request passed ValidatePlanRequest above with the default limits, which are the
+  // built-in engine's (builtin_ is built with default options), so it is not validated again.
+  v1::Plan plan = builtin_.PlanValidRequest(request);
+  RecordBuiltin(/*ok=*/true, clock_.Now() - start);
+  for (auto& w : llm_warnings) plan.add_warnings(std::move(w));
+  cache_.Insert(key, plan);
+  return PlanOutcome{.plan = std::move(plan)};
 }
 
 absl::StatusOr<PlanOutcome> PlannerCore::PlanWithLlm(const v1::PlanRequest& request) {
