@@ -10,7 +10,7 @@ packages=(
   clang-format
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev libabsl-dev
   prometheus-cpp-dev libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev sqlite3
-  libcurl4-openssl-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libcurl4-openssl-dev libspdlog-dev libjemalloc-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-grpcio python3-protobuf
   nghttp2-client iproute2
 )

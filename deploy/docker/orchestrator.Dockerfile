@@ -12,7 +12,7 @@ RUN apt-get update \
       build-essential cmake ninja-build pkg-config \
       protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev libabsl-dev \
       prometheus-cpp-dev libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev \
-      libcurl4-openssl-dev libspdlog-dev \
+      libcurl4-openssl-dev libspdlog-dev libjemalloc-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
@@ -34,7 +34,7 @@ FROM debian:12-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       sqlite3 \
-      libabsl20220623 libfmt9 libgrpc++1.51 libgrpc29 \
+      libabsl20220623 libjemalloc2 libfmt9 libgrpc++1.51 libgrpc29 \
       libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 libprotobuf32 \
       libspdlog1.10 libsqlite3-0 libyaml-cpp0.7 \
  && mkdir -p /data && chown 65532:65532 /data \

@@ -11,7 +11,7 @@ RUN apt-get update \
       build-essential cmake ninja-build pkg-config \
       protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev libabsl-dev \
       prometheus-cpp-dev libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev \
-      libcurl4-openssl-dev libspdlog-dev \
+      libcurl4-openssl-dev libspdlog-dev libjemalloc-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
@@ -32,7 +32,7 @@ FROM debian:12-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       ca-certificates \
-      libabsl20220623 libcurl4 libfmt9 libgrpc++1.51 libgrpc29 \
+      libabsl20220623 libjemalloc2 libcurl4 libfmt9 libgrpc++1.51 libgrpc29 \
       libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 libprotobuf32 \
       libspdlog1.10 libyaml-cpp0.7 \
  && rm -rf /var/lib/apt/lists/*
