@@ -16,7 +16,7 @@ targets of issue 7 and writes bench/results/latest.{md,json}.
 
 Standard library only; every knob is an environment variable (docs/benchmarks.md):
   BUILD_DIR (build)  BENCH_SECONDS (3)  BENCH_WARMUP_SECONDS (0.5)  BENCH_REPEATS (3)
-  BENCH_CONCURRENCY (64)  BENCH_CHANNELS (4)  BENCH_MEMORY_SECONDS (10)
+  BENCH_CONCURRENCY (64)  BENCH_CHANNELS (4)  BENCH_MEMORY_SECONDS (60)
   BENCH_IDLE_SECONDS (2)  BENCH_SCENARIOS (all)  BENCH_PARTS (micro,scenarios,idle,memory)
   BENCH_H2LOAD (1)  BENCH_PIN (0)  BENCH_ECHO_PAYLOAD_BYTES (64)  BENCH_OUT (bench/results)
   BENCH_ORCHESTRATOR_BIN  BENCH_KEEP_LOGS (0)  BENCH_STRICT (0)
@@ -63,7 +63,7 @@ class Config:
         self.repeats = max(1, env_int("BENCH_REPEATS", 3))
         self.concurrency = max(1, env_int("BENCH_CONCURRENCY", 64))
         self.channels = max(1, env_int("BENCH_CHANNELS", 4))
-        self.memory_seconds = env_float("BENCH_MEMORY_SECONDS", 10)
+        self.memory_seconds = env_float("BENCH_MEMORY_SECONDS", 60)
         self.idle_seconds = env_float("BENCH_IDLE_SECONDS", 2)
         self.scenarios = [s for s in os.environ.get("BENCH_SCENARIOS", "").split(",") if s]
         self.use_h2load = os.environ.get("BENCH_H2LOAD", "1") != "0"
@@ -469,7 +469,9 @@ def git_commit():
                               text=True).stdout.strip()
     try:
         head = git("rev-parse", "HEAD") or "unknown"
-        dirty = git("status", "--porcelain", "--untracked-files=no")
+        # The results of an earlier run are this run's output, not a change to what is measured.
+        dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".",
+                    ":(exclude)bench/results")
     except OSError:
         return "unknown"
     return head + ("+dirty" if dirty else "")
