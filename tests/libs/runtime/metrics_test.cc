@@ -52,7 +52,10 @@ TEST(DomainStatsTest, AggregatesOutcomes) {
   EXPECT_NEAR(stats.mean_latency_ms(), 20.0, 1e-9);
 }
 
-class InterceptorTest : public testing::ServiceFixture {
+// The same contract whichever way a call is recorded: by the server interceptor (FakePlanner)
+// or by its handler through UnaryCall (InstrumentedPlanner, as the real services do).
+template <typename Planner>
+class RecordedCallsTest : public testing::ServiceFixture {
  protected:
   void SetUp() override {
     RegisterService(&planner_, "armature.v1.PlannerArm");
@@ -64,41 +67,36 @@ class InterceptorTest : public testing::ServiceFixture {
     EXPECT_TRUE(body.ok()) << body.status();
     return body.value_or("");
   }
-  FakePlanner planner_;
+  Planner planner_;
 };
+using Planners = ::testing::Types<FakePlanner, InstrumentedPlanner>;
+TYPED_TEST_SUITE(RecordedCallsTest, Planners);
+using InterceptorTest = RecordedCallsTest<FakePlanner>;
+using UnaryCallTest = RecordedCallsTest<InstrumentedPlanner>;
 
-TEST_F(InterceptorTest, EchoesTheCallersRequestId) {
-  auto stub = MakeStub<armature::v1::PlannerArm>();
-  grpc::ClientContext ctx;
-  ctx.AddMetadata(kRequestIdKey, "req-42");
-  armature::v1::PlanRequest req;
-  req.set_goal("x");
-  armature::v1::PlanResponse resp;
-  ASSERT_TRUE(stub->Plan(&ctx, req, &resp).ok());
-  EXPECT_EQ(resp.request_id(), "req-42");  // the handler saw it
-  auto it = ctx.GetServerInitialMetadata().find(kRequestIdKey);
-  ASSERT_NE(it, ctx.GetServerInitialMetadata().end());
-  EXPECT_EQ(std::string(it->second.data(), it->second.size()), "req-42");
-}
-
-TEST_F(InterceptorTest, GeneratesARequestIdWhenAbsentOrInvalid) {
-  auto stub = MakeStub<armature::v1::PlannerArm>();
-  for (const char* given : {"", "bad id with spaces"}) {
+TYPED_TEST(RecordedCallsTest, EchoesOrGeneratesTheRequestId) {
+  auto stub = this->template MakeStub<armature::v1::PlannerArm>();
+  for (const char* given : {"req-42", "", "bad id with spaces"}) {
     grpc::ClientContext ctx;
     if (*given) ctx.AddMetadata(kRequestIdKey, given);
     armature::v1::PlanRequest req;
     req.set_goal("x");
     armature::v1::PlanResponse resp;
     ASSERT_TRUE(stub->Plan(&ctx, req, &resp).ok());
-    EXPECT_EQ(resp.request_id().size(), 32u) << given;
+    if (std::string(given) == "req-42") {
+      EXPECT_EQ(resp.request_id(), "req-42");  // the handler saw it
+    } else {
+      EXPECT_EQ(resp.request_id().size(), 32u) << given;
+      EXPECT_TRUE(IsValidRequestId(resp.request_id()));
+    }
     auto it = ctx.GetServerInitialMetadata().find(kRequestIdKey);
-    ASSERT_NE(it, ctx.GetServerInitialMetadata().end());
+    ASSERT_NE(it, ctx.GetServerInitialMetadata().end()) << given;
     EXPECT_EQ(std::string(it->second.data(), it->second.size()), resp.request_id());
   }
 }
 
-TEST_F(InterceptorTest, CountsCallsByMethodAndCode) {
-  auto stub = MakeStub<armature::v1::PlannerArm>();
+TYPED_TEST(RecordedCallsTest, CountsCallsOnceByMethodAndCode) {
+  auto stub = this->template MakeStub<armature::v1::PlannerArm>();
   for (int i = 0; i < 3; ++i) {
     grpc::ClientContext ctx;
     armature::v1::PlanRequest req;
@@ -112,19 +110,20 @@ TEST_F(InterceptorTest, CountsCallsByMethodAndCode) {
     EXPECT_EQ(stub->Plan(&ctx, armature::v1::PlanRequest(), &resp).error_code(),
               grpc::StatusCode::INVALID_ARGUMENT);
   }
-  const std::string m = Metrics();
+  const std::string m = this->Metrics();
   const std::string method = "method=\"armature.v1.PlannerArm/Plan\"";
   EXPECT_EQ(testing::MetricValue(m, "armature_grpc_server_handled_total", "code=\"OK\"," + method),
             3.0);
   EXPECT_EQ(testing::MetricValue(m, "armature_grpc_server_handled_total",
                                  "code=\"INVALID_ARGUMENT\"," + method),
             1.0);
+  // 4, not 8: a call recorded by its handler is left alone by the interceptor.
   EXPECT_EQ(testing::MetricValue(m, "armature_grpc_server_started_total", method), 4.0);
   EXPECT_EQ(testing::MetricValue(m, "armature_grpc_server_in_flight", method), 0.0);
   EXPECT_EQ(testing::MetricValue(m, "armature_grpc_server_handling_seconds_count", method), 4.0);
   EXPECT_THAT(m, HasSubstr("armature_grpc_server_handling_seconds_bucket{"));
   // Domain stats feed ArmInfo: 3 of 4 succeeded.
-  EXPECT_DOUBLE_EQ(server().arm_info().Capabilities().success_rate(), 0.75);
+  EXPECT_DOUBLE_EQ(this->server().arm_info().Capabilities().success_rate(), 0.75);
 }
 
 TEST_F(InterceptorTest, InFlightGaugeSeesABlockedCall) {
@@ -190,73 +189,7 @@ TEST(ServerMetricsTest, ResolvesEachMethodOnceAndMarksInstrumentedOnes) {
   EXPECT_TRUE(unknown_seen);
 }
 
-// Services that record their own calls (UnaryCall) get exactly what the interceptor gives the
-// others: request ids both ways, the per-method series and the domain stats, counted once.
-class UnaryCallTest : public testing::ServiceFixture {
- protected:
-  void SetUp() override {
-    RegisterService(&planner_, "armature.v1.PlannerArm");
-    options().metrics_listen = "127.0.0.1:0";
-    StartServer();
-  }
-  std::string Metrics() {
-    auto body = testing::HttpGet(server().metrics_address(), "/metrics");
-    EXPECT_TRUE(body.ok()) << body.status();
-    return body.value_or("");
-  }
-  InstrumentedPlanner planner_;
-};
-
-TEST_F(UnaryCallTest, EchoesOrGeneratesTheRequestId) {
-  auto stub = MakeStub<armature::v1::PlannerArm>();
-  for (const char* given : {"req-7", "", "bad id"}) {
-    grpc::ClientContext ctx;
-    if (*given) ctx.AddMetadata(kRequestIdKey, given);
-    armature::v1::PlanRequest req;
-    req.set_goal("x");
-    armature::v1::PlanResponse resp;
-    ASSERT_TRUE(stub->Plan(&ctx, req, &resp).ok());
-    if (std::string(given) == "req-7") {
-      EXPECT_EQ(resp.request_id(), "req-7");
-    } else {
-      EXPECT_EQ(resp.request_id().size(), 32u) << given;
-      EXPECT_TRUE(IsValidRequestId(resp.request_id()));
-    }
-    auto it = ctx.GetServerInitialMetadata().find(kRequestIdKey);
-    ASSERT_NE(it, ctx.GetServerInitialMetadata().end()) << given;
-    EXPECT_EQ(std::string(it->second.data(), it->second.size()), resp.request_id());
-  }
-}
-
-TEST_F(UnaryCallTest, CountsCallsOnceByMethodAndCode) {
-  auto stub = MakeStub<armature::v1::PlannerArm>();
-  for (int i = 0; i < 3; ++i) {
-    grpc::ClientContext ctx;
-    armature::v1::PlanRequest req;
-    req.set_goal("ok");
-    armature::v1::PlanResponse resp;
-    ASSERT_TRUE(stub->Plan(&ctx, req, &resp).ok());
-  }
-  {
-    grpc::ClientContext ctx;
-    armature::v1::PlanResponse resp;
-    EXPECT_EQ(stub->Plan(&ctx, armature::v1::PlanRequest(), &resp).error_code(),
-              grpc::StatusCode::INVALID_ARGUMENT);
-  }
-  const std::string m = Metrics();
-  const std::string method = "method=\"armature.v1.PlannerArm/Plan\"";
-  EXPECT_EQ(testing::MetricValue(m, "armature_grpc_server_handled_total", "code=\"OK\"," + method),
-            3.0);
-  EXPECT_EQ(testing::MetricValue(m, "armature_grpc_server_handled_total",
-                                 "code=\"INVALID_ARGUMENT\"," + method),
-            1.0);
-  // 4, not 8: the interceptor left these calls alone.
-  EXPECT_EQ(testing::MetricValue(m, "armature_grpc_server_started_total", method), 4.0);
-  EXPECT_EQ(testing::MetricValue(m, "armature_grpc_server_in_flight", method), 0.0);
-  EXPECT_EQ(testing::MetricValue(m, "armature_grpc_server_handling_seconds_count", method), 4.0);
-  EXPECT_DOUBLE_EQ(server().arm_info().Capabilities().success_rate(), 0.75);
-}
-
+// ArmInfo and Health.Check record their calls with UnaryCall too.
 TEST_F(UnaryCallTest, ArmInfoAndHealthChecksAreRecorded) {
   auto arm_info = MakeStub<armature::v1::ArmInfo>();
   grpc::ClientContext ctx;
