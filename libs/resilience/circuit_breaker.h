@@ -33,11 +33,12 @@ enum class CallOutcome {
 };
 
 // The default classification of a call's final status for the breaker:
-//   OK and every "your request is wrong" code (INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS,
-//   PERMISSION_DENIED, UNAUTHENTICATED, FAILED_PRECONDITION, ABORTED, OUT_OF_RANGE, UNIMPLEMENTED)
-//   -> kSuccess: the downstream was reachable and answered.
-//   UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, INTERNAL, UNKNOWN, DATA_LOSS -> kFailure.
-//   CANCELLED -> kIgnored: the caller gave up; that is no evidence either way.
+//   kOk and every "your request is wrong" code (kInvalidArgument, kNotFound, kAlreadyExists,
+//   kPermissionDenied, kUnauthenticated, kFailedPrecondition, kAborted, kOutOfRange, and
+//   kUnimplemented: the server has no such method) -> kSuccess: the downstream was reachable and
+//   answered.
+//   kUnavailable, kDeadlineExceeded, kResourceExhausted, kInternal, kUnknown, kDataLoss ->
+//   kFailure. kCancelled -> kIgnored: the caller gave up; that is no evidence either way.
 CallOutcome ClassifyForBreaker(absl::StatusCode code);
 
 // Configuration of one circuit breaker (one per downstream).

@@ -176,25 +176,29 @@ absl::StatusOr<std::optional<v1::Task>> FindTask(Database& db, absl::string_view
   return std::move(tasks->front());
 }
 
-// True when task_jobs already holds exactly `task`'s jobs, in order.
-absl::StatusOr<bool> JobsUnchanged(Database& db, const v1::Task& task) {
+// True when task_jobs already holds exactly `blobs` (the task's jobs, serialized), in order.
+absl::StatusOr<bool> JobsUnchanged(Database& db, const std::string& task_id,
+                                   const std::vector<std::string>& blobs) {
   absl::StatusOr<Statement> stmt =
       db.Prepare("SELECT job FROM task_jobs WHERE task_id = ?1 ORDER BY ordinal");
   if (!stmt.ok()) return stmt.status();
-  stmt->BindText(1, task.id());
-  for (int i = 0;; ++i) {
+  stmt->BindText(1, task_id);
+  for (size_t i = 0;; ++i) {
     absl::StatusOr<bool> row = stmt->Step();
     if (!row.ok()) return row.status();
-    if (!*row) return i == task.jobs_size();
-    if (i >= task.jobs_size()) return false;
-    if (stmt->ColumnBlob(0) != SerializeDeterministic(task.jobs(i))) return false;
+    if (!*row) return i == blobs.size();
+    if (i >= blobs.size() || stmt->ColumnBlob(0) != blobs[i]) return false;
   }
 }
 
 absl::Status WriteJobs(Database& db, const v1::Task& task, bool replace) {
+  // Serialized once, for the comparison and the rows.
+  std::vector<std::string> blobs;
+  blobs.reserve(static_cast<size_t>(task.jobs_size()));
+  for (const v1::Job& job : task.jobs()) blobs.push_back(SerializeDeterministic(job));
   if (replace) {
     // Jobs are set once, when the manifest is built; most updates leave them as they are.
-    absl::StatusOr<bool> unchanged = JobsUnchanged(db, task);
+    absl::StatusOr<bool> unchanged = JobsUnchanged(db, task.id(), blobs);
     if (!unchanged.ok()) return unchanged.status();
     if (*unchanged) return absl::OkStatus();
     absl::StatusOr<Statement> del = db.Prepare("DELETE FROM task_jobs WHERE task_id = ?1");
@@ -215,7 +219,7 @@ absl::Status WriteJobs(Database& db, const v1::Task& task, bool replace) {
     insert->BindInt64(4, job.type());
     insert->BindInt64(5, job.priority());
     insert->BindText(6, job.provider());
-    insert->BindBlob(7, SerializeDeterministic(job));
+    insert->BindBlob(7, blobs[static_cast<size_t>(i)]);
     if (absl::Status s = insert->Run(); !s.ok()) return s;
     insert->Reset();
   }
