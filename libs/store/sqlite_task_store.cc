@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/wire_format_lite.h"
 #include "libs/store/page_token.h"
 #include "libs/store/sqlite_migrations.h"
 
@@ -69,16 +70,6 @@ absl::Status ParseBlob(absl::string_view blob, google::protobuf::MessageLite* me
   return absl::OkStatus();
 }
 
-// Binds a message field to `index`: the serialised message when present, else NULL.
-template <typename Message>
-void BindOptional(Statement& stmt, int index, bool present, const Message& message) {
-  if (present) {
-    stmt.BindBlob(index, Serialize(message));
-  } else {
-    stmt.BindNull(index);
-  }
-}
-
 // The part of a task stored in tasks.task: everything except what has its own
 // column or table. The big parts are moved aside while it is serialised, not copied.
 std::string CoreTaskBlob(v1::Task& task) {
@@ -95,6 +86,66 @@ std::string CoreTaskBlob(v1::Task& task) {
   if (manifest) task.set_allocated_manifest(manifest.release());
   jobs.Swap(task.mutable_jobs());
   return blob;
+}
+
+// A task serialized once, for its row, its jobs and its event.
+struct TaskBlobs {
+  std::string core;  // tasks.task (CoreTaskBlob)
+  std::optional<std::string> plan;
+  std::optional<std::string> scene_plan;
+  std::optional<std::string> manifest;
+  std::vector<std::string> jobs;  // task_jobs.job, deterministic
+};
+
+TaskBlobs SerializeTask(v1::Task& task) {
+  TaskBlobs blobs;
+  blobs.core = CoreTaskBlob(task);
+  if (task.has_plan()) blobs.plan = Serialize(task.plan());
+  if (task.has_scene_plan()) blobs.scene_plan = Serialize(task.scene_plan());
+  if (task.has_manifest()) blobs.manifest = Serialize(task.manifest());
+  blobs.jobs.reserve(static_cast<size_t>(task.jobs_size()));
+  for (const v1::Job& job : task.jobs()) blobs.jobs.push_back(SerializeDeterministic(job));
+  return blobs;
+}
+
+// Appends field `number` holding the serialized message `bytes`: its tag, length and bytes.
+void AppendMessageField(int number, absl::string_view bytes, std::string* out) {
+  google::protobuf::io::StringOutputStream stream(out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.WriteTag(google::protobuf::internal::WireFormatLite::MakeTag(
+      number, google::protobuf::internal::WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
+  coded.WriteVarint32(static_cast<uint32_t>(bytes.size()));
+  coded.WriteRaw(bytes.data(), static_cast<int>(bytes.size()));
+}
+
+// The serialized event: `event` (without a task) with `task` as its task. The task's bytes are
+// put together from its blobs rather than serialized again: a parser takes a message's fields
+// in any order, so the core blob followed by the plan, scene plan, manifest and jobs as fields
+// is the whole task.
+std::string EventBlob(const v1::TaskEvent& event, const TaskBlobs& task) {
+  std::string task_bytes = task.core;
+  if (task.plan) AppendMessageField(v1::Task::kPlanFieldNumber, *task.plan, &task_bytes);
+  if (task.scene_plan) {
+    AppendMessageField(v1::Task::kScenePlanFieldNumber, *task.scene_plan, &task_bytes);
+  }
+  if (task.manifest) {
+    AppendMessageField(v1::Task::kManifestFieldNumber, *task.manifest, &task_bytes);
+  }
+  for (const std::string& job : task.jobs) {
+    AppendMessageField(v1::Task::kJobsFieldNumber, job, &task_bytes);
+  }
+  std::string out = Serialize(event);
+  AppendMessageField(v1::TaskEvent::kTaskFieldNumber, task_bytes, &out);
+  return out;
+}
+
+// Binds an optional blob to `index`: the bytes when present, else NULL.
+void BindOptionalBlob(Statement& stmt, int index, const std::optional<std::string>& blob) {
+  if (blob) {
+    stmt.BindBlob(index, *blob);
+  } else {
+    stmt.BindNull(index);
+  }
 }
 
 // Reads the kTaskColumns of `stmt`, starting at column `first`, into a task
@@ -191,11 +242,9 @@ absl::StatusOr<bool> JobsUnchanged(Database& db, const std::string& task_id,
   }
 }
 
-absl::Status WriteJobs(Database& db, const v1::Task& task, bool replace) {
-  // Serialized once, for the comparison and the rows.
-  std::vector<std::string> blobs;
-  blobs.reserve(static_cast<size_t>(task.jobs_size()));
-  for (const v1::Job& job : task.jobs()) blobs.push_back(SerializeDeterministic(job));
+// Writes the task's jobs, serialized in `blobs` (one per job, in order).
+absl::Status WriteJobs(Database& db, const v1::Task& task, const std::vector<std::string>& blobs,
+                       bool replace) {
   if (replace) {
     // Jobs are set once, when the manifest is built; most updates leave them as they are.
     absl::StatusOr<bool> unchanged = JobsUnchanged(db, task.id(), blobs);
@@ -226,7 +275,8 @@ absl::Status WriteJobs(Database& db, const v1::Task& task, bool replace) {
   return absl::OkStatus();
 }
 
-absl::Status InsertEvent(Database& db, const v1::TaskEvent& event) {
+// Inserts `event` (its task not set) with the task serialized in `task`.
+absl::Status InsertEvent(Database& db, const v1::TaskEvent& event, const TaskBlobs& task) {
   absl::StatusOr<Statement> stmt = db.Prepare(
       "INSERT INTO task_events (task_id, sequence, status, time_ns, event) "
       "VALUES (?1, ?2, ?3, ?4, ?5)");
@@ -235,7 +285,7 @@ absl::Status InsertEvent(Database& db, const v1::TaskEvent& event) {
   stmt->BindInt64(2, event.sequence());
   stmt->BindInt64(3, event.status());
   stmt->BindInt64(4, TimestampNanos(event.time()));
-  stmt->BindBlob(5, Serialize(event));
+  stmt->BindBlob(5, EventBlob(event, task));
   return stmt->Run();
 }
 
@@ -561,12 +611,13 @@ absl::StatusOr<CreateResult> SqliteTaskStore::CreateTask(const v1::Task& input) 
     }
     insert->BindInt64(5, TimestampNanos(task.created_at()));
     insert->BindInt64(6, TimestampNanos(task.updated_at()));
-    insert->BindBlob(7, CoreTaskBlob(task));
-    BindOptional(*insert, 8, task.has_plan(), task.plan());
-    BindOptional(*insert, 9, task.has_scene_plan(), task.scene_plan());
-    BindOptional(*insert, 10, task.has_manifest(), task.manifest());
+    const TaskBlobs blobs = SerializeTask(task);
+    insert->BindBlob(7, blobs.core);
+    BindOptionalBlob(*insert, 8, blobs.plan);
+    BindOptionalBlob(*insert, 9, blobs.scene_plan);
+    BindOptionalBlob(*insert, 10, blobs.manifest);
     if (absl::Status s = insert->Run(); !s.ok()) return s;
-    if (absl::Status s = WriteJobs(db, task, /*replace=*/false); !s.ok()) return s;
+    if (absl::Status s = WriteJobs(db, task, blobs.jobs, /*replace=*/false); !s.ok()) return s;
 
     v1::TaskEvent event;
     event.set_task_id(task.id());
@@ -575,8 +626,7 @@ absl::StatusOr<CreateResult> SqliteTaskStore::CreateTask(const v1::Task& input) 
     event.set_stage(task.stage());
     event.set_message("task accepted");
     *event.mutable_time() = task.updated_at();
-    *event.mutable_task() = task;
-    if (absl::Status s = InsertEvent(db, event); !s.ok()) return s;
+    if (absl::Status s = InsertEvent(db, event, blobs); !s.ok()) return s;
     result = CreateResult{task, false};
     return absl::OkStatus();
   };
@@ -648,21 +698,23 @@ absl::StatusOr<v1::TaskEvent> SqliteTaskStore::UpdateTask(const v1::Task& task,
     update->BindInt64(2, next.status());
     update->BindInt64(3, TimestampNanos(next.updated_at()));
     update->BindInt64(4, sequence);
-    update->BindBlob(5, CoreTaskBlob(next));
-    BindOptional(*update, 6, next.has_plan(), next.plan());
-    BindOptional(*update, 7, next.has_scene_plan(), next.scene_plan());
-    BindOptional(*update, 8, next.has_manifest(), next.manifest());
+    const TaskBlobs blobs = SerializeTask(next);
+    update->BindBlob(5, blobs.core);
+    BindOptionalBlob(*update, 6, blobs.plan);
+    BindOptionalBlob(*update, 7, blobs.scene_plan);
+    BindOptionalBlob(*update, 8, blobs.manifest);
     if (absl::Status s = update->Run(); !s.ok()) return s;
-    if (absl::Status s = WriteJobs(db, next, /*replace=*/true); !s.ok()) return s;
+    if (absl::Status s = WriteJobs(db, next, blobs.jobs, /*replace=*/true); !s.ok()) return s;
 
     v1::TaskEvent stored = event;
+    stored.clear_task();
     stored.set_task_id(next.id());
     stored.set_sequence(sequence);
     stored.set_status(next.status());
     stored.set_stage(next.stage());
     if (!stored.has_time()) *stored.mutable_time() = next.updated_at();
+    if (absl::Status s = InsertEvent(db, stored, blobs); !s.ok()) return s;
     *stored.mutable_task() = std::move(next);
-    if (absl::Status s = InsertEvent(db, stored); !s.ok()) return s;
     stored_event = std::move(stored);
     return absl::OkStatus();
   };

@@ -26,7 +26,8 @@ class StageRunner {
  public:
   virtual ~StageRunner() = default;
   // Calls the stage's arm with input from `task` and, on success, stores the output in `task`
-  // (plan, scene_plan, or manifest and jobs). Returns the call's final status.
+  // (plan, scene_plan, or manifest and jobs). Returns the call's final status. When it is not
+  // OK, `task` is left as it was (the engine relies on this rather than copying the task).
   virtual absl::Status Run(const StageSpec& stage, v1::Task& task, const StageCall& call,
                            downstream::CallReport* report) = 0;
 };

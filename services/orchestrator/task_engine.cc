@@ -185,17 +185,16 @@ absl::StatusOr<v1::Task> TaskEngine::Cancel(const std::string& id, const std::st
     task->set_status(v1::CANCELLED);
     v1::TaskEvent event;
     event.set_message(absl::StrCat("cancelled: ", error.reason()));
-    absl::StatusOr<v1::TaskEvent> stored = UpdateAndPublish(*task, event);
-    if (!stored.ok()) {
+    if (absl::Status stored = UpdateAndPublish(*task, event); !stored.ok()) {
       // It ended (or changed) between the read and the write: look again.
-      if (stored.status().code() == absl::StatusCode::kFailedPrecondition && tries < 3) continue;
-      return stored.status();
+      if (stored.code() == absl::StatusCode::kFailedPrecondition && tries < 3) continue;
+      return stored;
     }
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (auto it = running_.find(id); it != running_.end()) it->second.token->Cancel();
     }
-    return stored->task();
+    return task;
   }
 }
 
@@ -319,11 +318,10 @@ TaskEngine::Step TaskEngine::RunStage(v1::Task& task, const StageSpec& stage, bo
                                                        : absl::InfiniteFuture(),
                    .request_id = task.id(),
                    .cancel = &token};
-    v1::Task working = task;
     downstream::CallReport report;
-    const absl::Status status = runner_.Run(stage, working, call, &report);
+    // The runner stores the stage's output in `task` only when the call succeeds.
+    const absl::Status status = runner_.Run(stage, task, call, &report);
     if (status.ok()) {
-      task = std::move(working);
       task.set_attempts(task.attempts() + std::max(report.attempts, 1));
       task.clear_last_error();
       observe("ok");
@@ -389,31 +387,31 @@ bool TaskEngine::Commit(v1::Task& task, const std::string& message) {
   event.set_message(message);
   absl::Duration backoff = absl::Milliseconds(50);
   for (int tries = 1;; ++tries) {
-    absl::StatusOr<v1::TaskEvent> stored = UpdateAndPublish(task, event);
-    if (stored.ok()) {
-      task = std::move(*stored->mutable_task());
-      return true;
-    }
+    const absl::Status stored = UpdateAndPublish(task, event);
+    if (stored.ok()) return true;
     // FAILED_PRECONDITION: it ended meanwhile (cancelled): nothing more to do.
-    if (stored.status().code() == absl::StatusCode::kFailedPrecondition) return false;
+    if (stored.code() == absl::StatusCode::kFailedPrecondition) return false;
     Log(LogLevel::kError, "task_write_failed",
         {{"task_id", task.id()},
          {"try", std::to_string(tries)},
-         {"error", std::string(stored.status().message())}});
+         {"error", std::string(stored.message())}});
     if (tries >= 5) return false;  // left as persisted; the next start resumes it
     clock_.SleepFor(backoff);
     backoff *= 2;
   }
 }
 
-absl::StatusOr<v1::TaskEvent> TaskEngine::UpdateAndPublish(const v1::Task& task,
-                                                           const v1::TaskEvent& event) {
+absl::Status TaskEngine::UpdateAndPublish(v1::Task& task, const v1::TaskEvent& event) {
   // One task's writes are published in the order they were committed: the worker and a
   // CancelTask may write the same task concurrently.
   std::lock_guard<std::mutex> lock(
       task_locks_[std::hash<std::string>()(task.id()) % task_locks_.size()]);
   absl::StatusOr<v1::TaskEvent> stored = store_.UpdateTask(task, event);
-  if (!stored.ok()) return stored;
+  if (!stored.ok()) return stored.status();
+  // The stored task is `task` with the timestamps the store set: take those rather than copy
+  // the whole task back, and hand the event itself to the hub.
+  *task.mutable_created_at() = stored->task().created_at();
+  *task.mutable_updated_at() = stored->task().updated_at();
   const std::string kind = v1::TaskKind_Name(stored->task().kind());
   {
     std::lock_guard<std::mutex> glock(gauge_mu_);
@@ -431,8 +429,8 @@ absl::StatusOr<v1::TaskEvent> TaskEngine::UpdateAndPublish(const v1::Task& task,
       live_[stored->task_id()] = stored->status();
     }
   }
-  hub_.Publish(*stored);
-  return stored;
+  hub_.Publish(*std::move(stored));
+  return absl::OkStatus();
 }
 
 }  // namespace armature::orchestrator

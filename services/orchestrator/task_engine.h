@@ -101,8 +101,9 @@ class TaskEngine {
   bool Commit(v1::Task& task, const std::string& message);
   void Fail(v1::Task& task, const StageSpec& stage, absl::string_view code,
             const std::string& reason);
-  // store.UpdateTask, then the gauges and the hub, serialised per task.
-  absl::StatusOr<v1::TaskEvent> UpdateAndPublish(const v1::Task& task, const v1::TaskEvent& event);
+  // store.UpdateTask, then the gauges and the hub, serialised per task. On success `task` is
+  // the task as stored (the store sets its timestamps) and the stored event has gone to the hub.
+  absl::Status UpdateAndPublish(v1::Task& task, const v1::TaskEvent& event);
   void Enqueue(const std::string& id);
 
   store::TaskStore& store_;

@@ -1,6 +1,8 @@
 #include "services/orchestrator/task_hub.h"
 
 #include <chrono>
+#include <iterator>
+#include <utility>
 
 namespace armature::orchestrator {
 
@@ -15,14 +17,18 @@ std::unique_ptr<TaskHub::Subscription> TaskHub::Subscribe(const std::string& tas
   return std::unique_ptr<Subscription>(new Subscription(this, task_id, std::move(queue)));
 }
 
-void TaskHub::Publish(const v1::TaskEvent& event) {
+void TaskHub::Publish(v1::TaskEvent event) {
   std::lock_guard<std::mutex> lock(mu_);
   auto [begin, end] = subscribers_.equal_range(event.task_id());
   for (auto it = begin; it != end; ++it) {
     Queue& q = *it->second;
     {
       std::lock_guard<std::mutex> qlock(q.mu);
-      q.events.push_back(event);
+      if (std::next(it) == end) {
+        q.events.push_back(std::move(event));
+      } else {
+        q.events.push_back(event);
+      }
     }
     q.cv.notify_all();
   }

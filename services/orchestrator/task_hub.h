@@ -23,8 +23,9 @@ class TaskHub {
 
   // Follows `task_id` until the subscription is destroyed.
   std::unique_ptr<Subscription> Subscribe(const std::string& task_id);
-  // Delivers `event` to the task's subscribers.
-  void Publish(const v1::TaskEvent& event);
+  // Delivers `event` to the task's subscribers (copied for all but the last, which gets it
+  // moved: with the usual single follower, an event is never copied).
+  void Publish(v1::TaskEvent event);
   // Wakes every subscriber for good (shutdown); later subscriptions start closed.
   void Close();
   bool closed() const;

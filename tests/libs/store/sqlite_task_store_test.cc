@@ -297,6 +297,37 @@ TEST_P(SqliteTaskStoreTest, UpdatesAppendEventsInOrder) {
   EXPECT_THAT(*store_->ListEvents(created.id(), 4), SizeIs(0));
 }
 
+// The event's task is put together from the row's blobs, not serialized again: it must still be
+// the whole task, every part included.
+TEST_P(SqliteTaskStoreTest, EventsHoldTheWholeTaskWithEveryPart) {
+  v1::Task task = Create(NewTask(v1::PRODUCTION, "a treatment"));
+  task.set_status(v1::BUILDING_MANIFEST);
+  task.set_stage("manifest");
+  *task.mutable_plan() = SamplePlan();
+  task.mutable_scene_plan()->add_warnings("a scene plan warning");
+  *task.mutable_manifest() = SampleManifest();
+  *task.add_jobs() = SampleJob("job_tts_s1", v1::TTS, 5);
+  *task.add_jobs() = SampleJob("job_render", v1::RENDER, 1);
+  absl::StatusOr<v1::TaskEvent> stored = store_->UpdateTask(task, Event("manifest built"));
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_TRUE(ProtoEq(stored->task().manifest(), task.manifest()));
+
+  absl::StatusOr<std::vector<v1::TaskEvent>> events = store_->ListEvents(task.id(), 0);
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_THAT(*events, SizeIs(2));
+  const v1::TaskEvent& event = (*events)[1];
+  EXPECT_TRUE(ProtoEq(event, *stored));
+  EXPECT_EQ(event.message(), "manifest built");
+  EXPECT_EQ(event.task().stage(), "manifest");
+  EXPECT_TRUE(ProtoEq(event.task().plan(), task.plan()));
+  EXPECT_EQ(event.task().scene_plan().warnings(0), "a scene plan warning");
+  ASSERT_EQ(event.task().jobs_size(), 2);
+  EXPECT_TRUE(ProtoEq(event.task().jobs(1), task.jobs(1)));
+  absl::StatusOr<v1::Task> read = store_->GetTask(task.id());
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_TRUE(ProtoEq(event.task(), *read));
+}
+
 TEST_P(SqliteTaskStoreTest, StoresPlansScenePlansManifestsAndJobs) {
   v1::Task production = Create(NewTask(v1::PRODUCTION, "a treatment"));
   production.set_status(v1::BUILDING_MANIFEST);

@@ -11,6 +11,8 @@ v1::TaskEvent Event(const std::string& id, int64_t sequence) {
   v1::TaskEvent e;
   e.set_task_id(id);
   e.set_sequence(sequence);
+  e.set_message("event " + std::to_string(sequence));
+  e.mutable_task()->set_id(id);
   return e;
 }
 
@@ -23,10 +25,15 @@ TEST(TaskHubTest, DeliversATasksEventsInOrderToEverySubscriberOfThatTask) {
   hub.Publish(Event("t1", 2));
   for (auto* sub : {a.get(), b.get()}) {
     v1::TaskEvent e;
+    // Every subscriber gets the whole event (the last one's is moved, the others' copied).
     ASSERT_EQ(sub->Next(absl::Seconds(1), &e), TaskHub::Subscription::Result::kEvent);
     EXPECT_EQ(e.sequence(), 1);
+    EXPECT_EQ(e.message(), "event 1");
+    EXPECT_EQ(e.task().id(), "t1");
     ASSERT_EQ(sub->Next(absl::Seconds(1), &e), TaskHub::Subscription::Result::kEvent);
     EXPECT_EQ(e.sequence(), 2);
+    EXPECT_EQ(e.message(), "event 2");
+    EXPECT_EQ(e.task().id(), "t1");
     EXPECT_EQ(sub->Next(absl::ZeroDuration(), &e), TaskHub::Subscription::Result::kTimeout);
   }
   v1::TaskEvent e;
