@@ -144,6 +144,14 @@ SERVERS = {
                  "--store=sqlite://{tmp}/orchestrator_noresilience.db", "--resilience=off"],
         "needs": ["planner_nocache", "manifest"],
     },
+    # Commits without fsync (the store URL's opt-in synchronous=normal): what durability costs.
+    "orchestrator_normal": {
+        "binary": None,
+        "args": ["--metrics_listen=127.0.0.1:0", "--planner_target={planner_nocache}",
+                 "--manifest_target={manifest}",
+                 "--store=sqlite://{tmp}/orchestrator_normal.db?synchronous=normal"],
+        "needs": ["planner_nocache", "manifest"],
+    },
 }
 
 ECHO_METHOD = "/armature.bench.v1.EchoService/Echo"
@@ -189,6 +197,15 @@ SCENARIOS = [
         "expect": "task.status=SUCCEEDED",
         # Resilience (scenario "submit") may cost at most 3% of this scenario's throughput.
         "targets": {"resilience_cost_max": 0.03, "resilience_on": "submit"},
+    },
+    {
+        # No target: shows how much of "submit" is the fsync of its durable commits.
+        "id": "submit_normal",
+        "label": "Orchestrator.SubmitTask (wait, synchronous=normal)", "group": "submit",
+        "server": "orchestrator_normal", "method": "/armature.v1.Orchestrator/SubmitTask",
+        "request": {"kind": "PRODUCTION", "text": SHORT_TREATMENT, "wait": True,
+                    "deadlineSeconds": 30},
+        "expect": "task.status=SUCCEEDED",
     },
 ]
 

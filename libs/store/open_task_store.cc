@@ -9,8 +9,10 @@ absl::StatusOr<std::unique_ptr<TaskStore>> OpenTaskStore(absl::string_view url,
                                                          Clock& clock) {
   absl::StatusOr<StoreUrl> parsed = ParseStoreUrl(url);
   if (!parsed.ok()) return parsed.status();
+  SqliteStoreOptions options = sqlite_options;
+  if (parsed->synchronous) options.synchronous = *parsed->synchronous;
   absl::StatusOr<std::unique_ptr<SqliteTaskStore>> store =
-      SqliteTaskStore::Open(parsed->in_memory ? ":memory:" : parsed->path, sqlite_options, clock);
+      SqliteTaskStore::Open(parsed->in_memory ? ":memory:" : parsed->path, options, clock);
   if (!store.ok()) return store.status();
   return std::unique_ptr<TaskStore>(*std::move(store));
 }

@@ -11,7 +11,8 @@
 namespace armature::store {
 
 // OpenTaskStore opens the store a `--store` URL names (see ParseStoreUrl): today
-// a SqliteTaskStore configured by `sqlite_options`. Errors: those of
+// a SqliteTaskStore configured by `sqlite_options`, with the URL's `synchronous`
+// parameter taking precedence. Errors: those of
 // ParseStoreUrl and SqliteTaskStore::Open.
 absl::StatusOr<std::unique_ptr<TaskStore>> OpenTaskStore(
     absl::string_view url, const SqliteStoreOptions& sqlite_options = {},

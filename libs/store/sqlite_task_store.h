@@ -111,6 +111,7 @@ class SqliteTaskStore final : public TaskStore {
 
   WriterStats GetWriterStats() const;
   const std::string& path() const { return path_; }
+  const SqliteStoreOptions& options() const { return options_; }
 
  private:
   // A connection and the mutex that serialises its use.

@@ -984,5 +984,24 @@ TEST_F(SqliteFileTest, OpenTaskStoreFollowsTheUrl) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(SqliteFileTest, OpenTaskStoreTakesSynchronousFromTheUrl) {
+  absl::StatusOr<std::unique_ptr<TaskStore>> normal =
+      OpenTaskStore(absl::StrCat("sqlite://", path_, "?synchronous=normal"), {}, clock_);
+  ASSERT_TRUE(normal.ok()) << normal.status();
+  auto* sqlite = dynamic_cast<SqliteTaskStore*>(normal->get());
+  ASSERT_NE(sqlite, nullptr);
+  EXPECT_EQ(sqlite->options().synchronous, SqliteSynchronous::kNormal);
+  EXPECT_EQ(sqlite->path(), path_);
+  EXPECT_TRUE((*normal)->CreateTask(NewTask(v1::GOAL, "g")).ok());
+  normal->reset();
+
+  // Without the parameter the options passed in decide (full by default).
+  absl::StatusOr<std::unique_ptr<TaskStore>> full =
+      OpenTaskStore(absl::StrCat("sqlite://", path_), {}, clock_);
+  ASSERT_TRUE(full.ok()) << full.status();
+  EXPECT_EQ(dynamic_cast<SqliteTaskStore*>(full->get())->options().synchronous,
+            SqliteSynchronous::kFull);
+}
+
 }  // namespace
 }  // namespace armature::store

@@ -54,5 +54,34 @@ TEST(ParseStoreUrlTest, RejectsMissingSchemeEmptyPathQueryAndDirectory) {
   }
 }
 
+TEST(ParseStoreUrlTest, ReadsTheSynchronousParameter) {
+  EXPECT_FALSE(ParseStoreUrl("sqlite:///a.db")->synchronous.has_value());
+  absl::StatusOr<StoreUrl> normal = ParseStoreUrl("sqlite:///var/lib/a.db?synchronous=normal");
+  ASSERT_TRUE(normal.ok()) << normal.status();
+  EXPECT_EQ(normal->path, "/var/lib/a.db");
+  EXPECT_EQ(normal->synchronous, SqliteSynchronous::kNormal);
+  EXPECT_EQ(ParseStoreUrl("sqlite://a.db?synchronous=FULL")->synchronous, SqliteSynchronous::kFull);
+  absl::StatusOr<StoreUrl> memory = ParseStoreUrl("sqlite://:memory:?synchronous=normal");
+  ASSERT_TRUE(memory.ok()) << memory.status();
+  EXPECT_TRUE(memory->in_memory);
+  EXPECT_EQ(memory->synchronous, SqliteSynchronous::kNormal);
+}
+
+TEST(ParseStoreUrlTest, RejectsUnknownParametersAndValuesNamingThem) {
+  absl::StatusOr<StoreUrl> mode = ParseStoreUrl("sqlite:///a.db?synchronous=normal&mode=ro");
+  ASSERT_EQ(mode.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(mode.status().message()), HasSubstr("unknown parameter 'mode'"));
+  absl::StatusOr<StoreUrl> fast = ParseStoreUrl("sqlite:///a.db?synchronous=fast");
+  ASSERT_EQ(fast.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(fast.status().message()),
+              HasSubstr("synchronous must be full or normal, got 'fast'"));
+  EXPECT_EQ(ParseStoreUrl("sqlite:///a.db?synchronous").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseStoreUrl("sqlite:///a.db#frag").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseStoreUrl("sqlite://?synchronous=normal").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace armature::store
