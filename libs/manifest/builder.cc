@@ -687,8 +687,16 @@ bool ReadsLikeCallToAction(std::string_view text) {
   return ContainsAnyWordNoCase(text.substr(0, 20000), kPhrases);
 }
 
-ProductionManifest BuildManifest(const ParsedTreatment& parsed_in, const NormalizedHints& hints,
+ProductionManifest BuildManifest(const ParsedTreatment& parsed, const NormalizedHints& hints,
                                  const BuildOptions& options, std::vector<std::string>* warnings) {
+  ProductionManifest m;
+  BuildManifestInto(parsed, hints, options, &m, warnings);
+  return m;
+}
+
+void BuildManifestInto(const ParsedTreatment& parsed_in, const NormalizedHints& hints,
+                       const BuildOptions& options, ProductionManifest* out,
+                       std::vector<std::string>* warnings) {
   const auto warn = [&](std::string message) {
     if (warnings != nullptr) warnings->push_back(std::move(message));
   };
@@ -701,7 +709,8 @@ ProductionManifest BuildManifest(const ParsedTreatment& parsed_in, const Normali
   }
   const ParsedTreatment& parsed = *parsed_ptr;
 
-  ProductionManifest m;
+  out->Clear();
+  ProductionManifest& m = *out;
   m.set_id(ManifestId(parsed, hints, options));
   const double total =
       static_cast<double>(std::max<int64_t>(ToMillis(hints.duration_seconds), 1000)) / 1000.0;
@@ -733,15 +742,27 @@ ProductionManifest BuildManifest(const ParsedTreatment& parsed_in, const Normali
   int64_t start_ms = 0;
   size_t music_count = 0;
   size_t sfx_count = 0;
-  std::vector<AudioCue> scene_cues;
+  // The cues are built in place, in their order: the whole-production music, the default music
+  // bed (only when the treatment names no music at all: the first scene music is never capped),
+  // then the scenes' music and sound effects.
+  bool any_music = !parsed.music.empty();
+  for (const ParsedScene& ps : parsed.scenes) any_music = any_music || !ps.music.empty();
   for (const std::string& music : parsed.music) {
-    AudioCue cue;
+    AudioCue& cue = *m.add_audio_cues();
     cue.set_id(absl::StrFormat("music_%02d", ++music_count));
     cue.set_type("music");
     cue.set_description(music);
     cue.set_start_at_seconds(0);
     cue.set_duration_seconds(total);
-    *m.add_audio_cues() = std::move(cue);
+  }
+  if (!any_music && options.default_music) {
+    AudioCue& cue = *m.add_audio_cues();
+    cue.set_id("music_01");
+    cue.set_type("music");
+    cue.set_description(
+        absl::StrCat(Trim(hints.tone).empty() ? "neutral" : hints.tone, " background music"));
+    cue.set_start_at_seconds(0);
+    cue.set_duration_seconds(total);
   }
   bool music_capped = false;
   bool sfx_capped = false;
@@ -826,14 +847,13 @@ ProductionManifest BuildManifest(const ParsedTreatment& parsed_in, const Normali
         music_capped = true;
         continue;
       }
-      AudioCue cue;
+      AudioCue& cue = *m.add_audio_cues();
       cue.set_id(absl::StrFormat("music_%02d", ++music_count));
       cue.set_type("music");
       cue.set_description(music);
       cue.set_start_at_seconds(scene.start_at_seconds());
       cue.set_duration_seconds(scene.duration_seconds());
       cue.set_scene_id(id);
-      scene_cues.push_back(std::move(cue));
     }
     for (const std::string& sfx : ps.sfx) {
       if (sfx_count >= kMaxSfxCues) {
@@ -841,14 +861,13 @@ ProductionManifest BuildManifest(const ParsedTreatment& parsed_in, const Normali
         sfx_capped = true;
         continue;
       }
-      AudioCue cue;
+      AudioCue& cue = *m.add_audio_cues();
       cue.set_id(absl::StrFormat("sfx_%02d", ++sfx_count));
       cue.set_type("sfx");
       cue.set_description(sfx);
       cue.set_start_at_seconds(scene.start_at_seconds());
       cue.set_duration_seconds(std::min(2.0, scene.duration_seconds()));
       cue.set_scene_id(id);
-      scene_cues.push_back(std::move(cue));
     }
     start_ms += duration_ms;
   }
@@ -858,16 +877,6 @@ ProductionManifest BuildManifest(const ParsedTreatment& parsed_in, const Normali
   if (sfx_capped)
     warn(absl::StrCat("more than ", kMaxSfxCues,
                       " sound effects; the rest are kept as scene notes"));
-  if (music_count == 0 && options.default_music) {
-    AudioCue& cue = *m.add_audio_cues();
-    cue.set_id("music_01");
-    cue.set_type("music");
-    cue.set_description(
-        absl::StrCat(Trim(hints.tone).empty() ? "neutral" : hints.tone, " background music"));
-    cue.set_start_at_seconds(0);
-    cue.set_duration_seconds(total);
-  }
-  for (AudioCue& cue : scene_cues) *m.add_audio_cues() = std::move(cue);
 
   armature::v1::Voice& voice = *m.mutable_voice();
   voice.set_voice_id(options.voice_id.empty() ? "eva" : options.voice_id);
@@ -880,7 +889,6 @@ ProductionManifest BuildManifest(const ParsedTreatment& parsed_in, const Normali
   for (const std::string& c : recurring.characters) rules.add_recurring_characters(c);
   for (const std::string& p : recurring.props) rules.add_recurring_props(p);
   for (const std::string& p : parsed.palette) rules.add_palette(p);
-  return m;
 }
 
 }  // namespace armature::manifest

@@ -50,6 +50,12 @@ armature::v1::ProductionManifest BuildManifest(const ParsedTreatment& parsed,
                                                const BuildOptions& options,
                                                std::vector<std::string>* warnings = nullptr);
 
+// BuildManifestInto builds the same manifest into `out` (cleared first), where it stays: on out's
+// arena when it has one (e.g. a response's mutable_manifest()), so nothing is copied.
+void BuildManifestInto(const ParsedTreatment& parsed, const NormalizedHints& hints,
+                       const BuildOptions& options, armature::v1::ProductionManifest* out,
+                       std::vector<std::string>* warnings = nullptr);
+
 // AssignDurations splits `total_seconds` (rounded to whole milliseconds) over scenes: a scene
 // with a `declared` value keeps it, the rest share the remainder in proportion to `weights`
 // (at least min_scene_seconds each, or an equal share when the total is too short for that).

@@ -2,6 +2,7 @@
 
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -69,12 +70,23 @@ ListValue& PutList(Fields& fields, const std::string& key) {
 
 int ClampPriority(int p) { return p < 1 ? 1 : p > 10 ? 10 : p; }
 
-// The jobs being derived: the first job with an id wins, later ones with the same id are not
-// added (an asset or scene id that repeats yields one job).
+// Where the jobs go: a vector (DecomposeJobs) or, in place, a repeated field (DecomposeJobsInto).
+using JobField = google::protobuf::RepeatedPtrField<Job>;
+
+Job& Append(std::vector<Job>& jobs) { return jobs.emplace_back(); }
+Job& Append(JobField& jobs) { return *jobs.Add(); }
+
+void Reserve(std::vector<Job>& jobs, size_t n) { jobs.reserve(n); }
+void Reserve(JobField& jobs, size_t n) { jobs.Reserve(static_cast<int>(n)); }
+
+// The jobs being derived into `Jobs` (a std::vector<Job> or a JobField): the first job with an
+// id wins, later ones with the same id are not added (an asset or scene id that repeats yields
+// one job).
+template <typename Jobs>
 class JobList {
  public:
-  explicit JobList(size_t capacity) {
-    jobs_.reserve(capacity);
+  JobList(Jobs& jobs, size_t capacity) : jobs_(jobs) {
+    Reserve(jobs_, capacity);
     assets_.reserve(capacity);
     ids_.reserve(capacity);
   }
@@ -85,8 +97,10 @@ class JobList {
            std::string asset) {
     // The id is looked up before anything is built, and kept in the job (the set refers to it).
     if (ids_.contains(id)) return nullptr;
-    if (jobs_.size() == jobs_.capacity()) Grow();
-    Job& job = jobs_.emplace_back();
+    if constexpr (std::is_same_v<Jobs, std::vector<Job>>) {
+      if (jobs_.size() == jobs_.capacity()) Grow();
+    }
+    Job& job = Append(jobs_);
     job.set_id(std::move(id));
     ids_.insert(job.id());
     job.set_type(type);
@@ -96,33 +110,34 @@ class JobList {
     return &job;
   }
 
-  std::vector<Job>& jobs() { return jobs_; }
+  Jobs& jobs() { return jobs_; }
   const std::vector<std::string>& assets() const { return assets_; }
 
  private:
-  // Only when the capacity given was too small: the ids are views of the jobs, looked up again.
+  // Only for a vector, and only when the capacity given was too small: the ids are views of the
+  // jobs, looked up again. (The elements of a repeated field never move.)
   void Grow() {
     jobs_.reserve(2 * jobs_.size() + 1);
     ids_.clear();
     for (const Job& job : jobs_) ids_.insert(job.id());
   }
 
-  std::vector<Job> jobs_;
+  Jobs& jobs_;
   std::vector<std::string> assets_;
   // Views of the ids of jobs_.
   absl::flat_hash_set<std::string_view, ShortStringHash> ids_;
 };
 
-}  // namespace
-
-std::vector<Job> DecomposeJobs(const armature::v1::ProductionManifest& manifest,
-                               const JobProviders& providers) {
+// Appends the jobs of `manifest` to `out`, which is empty.
+template <typename Jobs>
+void Decompose(const armature::v1::ProductionManifest& manifest, const JobProviders& providers,
+               Jobs& out) {
   // At most one job per scene narration, visual, chart and cue, and the render.
   size_t capacity = 1 + static_cast<size_t>(manifest.audio_cues_size());
   for (const armature::v1::Scene& scene : manifest.scenes()) {
     capacity += 2 + static_cast<size_t>(scene.visuals_size());
   }
-  JobList list(capacity);
+  JobList<Jobs> list(out, capacity);
   const PayloadKeys& keys = Keys();
   const auto& meta = manifest.metadata();
   for (const armature::v1::Scene& scene : manifest.scenes()) {
@@ -185,8 +200,9 @@ std::vector<Job> DecomposeJobs(const armature::v1::ProductionManifest& manifest,
       Put(p, keys.result_asset_id, cue.id());
     }
   }
-  std::vector<Job>& jobs = list.jobs();
-  Job render;
+  Jobs& jobs = list.jobs();
+  const int count = static_cast<int>(jobs.size());
+  Job& render = Append(jobs);
   render.set_id("job_render");
   render.set_type(armature::v1::RENDER);
   render.set_priority(ClampPriority(providers.render.priority));
@@ -203,10 +219,33 @@ std::vector<Job> DecomposeJobs(const armature::v1::ProductionManifest& manifest,
   ListValue& asset_list = PutList(p, keys.assets);
   asset_list.mutable_values()->Reserve(static_cast<int>(list.assets().size()));
   for (const std::string& asset : list.assets()) asset_list.add_values()->set_string_value(asset);
-  render.mutable_depends_on()->Reserve(static_cast<int>(jobs.size()));
-  for (const Job& job : jobs) render.add_depends_on(job.id());
-  jobs.push_back(std::move(render));
-  return std::move(jobs);
+  render.mutable_depends_on()->Reserve(count);
+  for (int i = 0; i < count; ++i) render.add_depends_on(jobs[i].id());
+}
+
+}  // namespace
+
+std::vector<Job> DecomposeJobs(const armature::v1::ProductionManifest& manifest,
+                               const JobProviders& providers) {
+  std::vector<Job> jobs;
+  Decompose(manifest, providers, jobs);
+  return jobs;
+}
+
+void DecomposeJobsInto(const armature::v1::ProductionManifest& manifest,
+                       const JobProviders& providers, JobField* out) {
+  // Fresh jobs, not cleared ones reused: the result is the same whatever `out` held.
+  if (!out->empty()) out->DeleteSubrange(0, out->size());
+  Decompose(manifest, providers, *out);
+}
+
+std::vector<Job> TakeJobs(JobField* from) {
+  std::vector<Job> jobs;
+  jobs.reserve(static_cast<size_t>(from->size()));
+  // A move between messages on the same arena (or both on the heap) is a swap.
+  for (Job& job : *from) jobs.push_back(std::move(job));
+  from->Clear();
+  return jobs;
 }
 
 }  // namespace armature::manifest

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "armature/v1/manifest.pb.h"
+#include "google/protobuf/repeated_ptr_field.h"
 
 namespace armature::manifest {
 
@@ -50,5 +51,17 @@ struct JobProviders {
 // scene_ids [...], assets [...]}. An asset or scene id that repeats yields one job.
 std::vector<armature::v1::Job> DecomposeJobs(const armature::v1::ProductionManifest& manifest,
                                              const JobProviders& providers);
+
+// DecomposeJobsInto derives the same jobs into `out`, replacing what it held. They are created
+// where they stay, on out's arena when it has one (e.g. a response's mutable_jobs()), so nothing
+// is copied.
+void DecomposeJobsInto(const armature::v1::ProductionManifest& manifest,
+                       const JobProviders& providers,
+                       google::protobuf::RepeatedPtrField<armature::v1::Job>* out);
+
+// Moves the jobs out of `from` (left empty) into a vector: for `from` on the heap, without
+// copying them.
+std::vector<armature::v1::Job> TakeJobs(
+    google::protobuf::RepeatedPtrField<armature::v1::Job>* from);
 
 }  // namespace armature::manifest

@@ -16,14 +16,32 @@ ManifestBuilder::ManifestBuilder(ManifestConfig config, LlmRepairHook llm_repair
 
 absl::StatusOr<BuildResult> ManifestBuilder::Build(
     const armature::v1::BuildManifestRequest& request) const {
+  armature::v1::BuildManifestResponse response;
+  absl::StatusOr<BuildInfo> info = Build(request, &response);
+  if (!info.ok()) return info.status();
+  return ToBuildResult(*std::move(info), response.mutable_manifest(), response.mutable_jobs());
+}
+
+absl::StatusOr<BuildInfo> ManifestBuilder::Build(const armature::v1::BuildManifestRequest& request,
+                                                 armature::v1::BuildManifestResponse* out) const {
   absl::StatusOr<NormalizedHints> hints = NormalizeHints(request);
   if (!hints.ok()) return hints.status();
   const ParsedTreatment parsed = ParseTreatment(request.treatment(), config_.parser);
-  return BuildFrom(parsed, *std::move(hints));
+  return BuildFrom(parsed, *std::move(hints), out->mutable_manifest(), out->mutable_jobs());
 }
 
 BuildResult ManifestBuilder::BuildFrom(const ParsedTreatment& parsed, NormalizedHints hints) const {
-  BuildResult result;
+  armature::v1::ProductionManifest manifest;
+  google::protobuf::RepeatedPtrField<armature::v1::Job> jobs;
+  BuildInfo info = BuildFrom(parsed, std::move(hints), &manifest, &jobs);
+  return ToBuildResult(std::move(info), &manifest, &jobs);
+}
+
+BuildInfo ManifestBuilder::BuildFrom(
+    const ParsedTreatment& parsed, NormalizedHints hints,
+    armature::v1::ProductionManifest* manifest,
+    google::protobuf::RepeatedPtrField<armature::v1::Job>* jobs) const {
+  BuildInfo result;
   result.warnings = parsed.warnings;
   if (hints.duration_is_default && parsed.total_duration_seconds &&
       *parsed.total_duration_seconds >= kMinDurationSeconds &&
@@ -37,28 +55,30 @@ BuildResult ManifestBuilder::BuildFrom(const ParsedTreatment& parsed, Normalized
     result.warnings.push_back(absl::StrCat(
         "kept ", parsed.notes.size(), " line(s) outside any scene as notes of the first scene"));
   }
-  armature::v1::ProductionManifest manifest =
-      BuildManifest(parsed, hints, config_.build, &result.warnings);
-  std::vector<armature::v1::Job> jobs = DecomposeJobs(manifest, config_.jobs);
-  // The usual case: valid as built, which RepairManifest would return unchanged.
-  if (ValidateManifest(manifest, jobs).empty()) {
-    result.manifest = std::move(manifest);
-    result.jobs = std::move(jobs);
-    return result;
-  }
+  BuildManifestInto(parsed, hints, config_.build, manifest, &result.warnings);
+  DecomposeJobsInto(*manifest, config_.jobs, jobs);
+  // The usual case: valid as built, which RepairManifestInPlace would leave unchanged.
+  if (ValidateManifest(*manifest, *jobs).empty()) return result;
   RepairContext context;
   context.hints = hints;
   context.build = config_.build;
   context.jobs = config_.jobs;
   context.llm_repair = llm_repair_;
-  RepairOutcome repaired = RepairManifest(std::move(manifest), std::move(jobs), context);
-  result.manifest = std::move(repaired.manifest);
-  result.jobs = std::move(repaired.jobs);
+  RepairReport repaired = RepairManifestInPlace(manifest, jobs, context);
   result.repairs_by_kind = std::move(repaired.repairs);
   result.used_repair = !result.repairs_by_kind.empty();
   result.used_llm = repaired.used_llm;
   result.fell_back = repaired.fell_back;
   for (std::string& w : repaired.warnings) result.warnings.push_back(std::move(w));
+  return result;
+}
+
+BuildResult ToBuildResult(BuildInfo info, armature::v1::ProductionManifest* manifest,
+                          google::protobuf::RepeatedPtrField<armature::v1::Job>* jobs) {
+  BuildResult result;
+  static_cast<BuildInfo&>(result) = std::move(info);
+  result.manifest = std::move(*manifest);
+  result.jobs = TakeJobs(jobs);
   return result;
 }
 

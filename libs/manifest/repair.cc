@@ -19,6 +19,7 @@ namespace {
 using armature::v1::Job;
 using armature::v1::ProductionManifest;
 using armature::v1::Violation;
+using JobField = google::protobuf::RepeatedPtrField<Job>;
 
 constexpr int kMaxRepairWarnings = 20;
 constexpr size_t kMaxFallbackNarrationBytes = 5000;
@@ -66,8 +67,7 @@ const JobSettings& SettingsFor(armature::v1::JobType type, const JobProviders& p
 
 class Repairer {
  public:
-  Repairer(ProductionManifest& m, std::vector<Job>& jobs, const RepairContext& ctx,
-           RepairOutcome& out)
+  Repairer(ProductionManifest& m, JobField& jobs, const RepairContext& ctx, RepairReport& out)
       : m_(m), jobs_(jobs), ctx_(ctx), out_(out) {}
 
   void Run() {
@@ -361,20 +361,22 @@ class Repairer {
   }
 
   void RepairJobs() {
-    // Repeated job ids: keep the first.
+    // Repeated job ids: keep the first (the kept ones move up in order; the rest are dropped).
     absl::flat_hash_set<std::string> ids;
-    std::vector<Job> kept;
-    for (Job& job : jobs_) {
+    int kept = 0;
+    for (int i = 0; i < jobs_.size(); ++i) {
+      const Job& job = jobs_[i];
       if (!job.id().empty() && !ids.insert(job.id()).second) {
         Fix(kRepairDuplicateIds,
             absl::StrCat("jobs: dropped a repeated job \"", TruncateUtf8(job.id(), 60), "\""));
         continue;
       }
-      kept.push_back(std::move(job));
+      if (kept != i) jobs_.SwapElements(kept, i);
+      ++kept;
     }
-    jobs_ = std::move(kept);
-    for (size_t i = 0; i < jobs_.size(); ++i) {
-      Job& job = jobs_[i];
+    if (kept < jobs_.size()) jobs_.DeleteSubrange(kept, jobs_.size() - kept);
+    for (int i = 0; i < jobs_.size(); ++i) {
+      Job& job = *jobs_.Mutable(i);
       const std::string base = absl::StrCat("jobs[", i, "]");
       // Dependencies on jobs that do not exist.
       auto* deps = job.mutable_depends_on();
@@ -399,16 +401,16 @@ class Repairer {
       }
     }
     if (JobsBroken()) {
-      jobs_ = DecomposeJobs(m_, ctx_.jobs);
+      DecomposeJobsInto(m_, ctx_.jobs, &jobs_);
       Fix(kRepairJobDag,
           absl::StrCat("jobs: re-derived the job DAG from the manifest (", jobs_.size(), " jobs)"));
     }
   }
 
   ProductionManifest& m_;
-  std::vector<Job>& jobs_;
+  JobField& jobs_;
   const RepairContext& ctx_;
-  RepairOutcome& out_;
+  RepairReport& out_;
   int warnings_ = 0;
   int suppressed_ = 0;
 };
@@ -424,9 +426,16 @@ std::string Summarise(const std::vector<Violation>& violations) {
 
 }  // namespace
 
-ProductionManifest MinimalFallbackManifest(const NormalizedHints& hints_in,
-                                           std::string_view narration, std::string_view title,
-                                           const BuildOptions& options) {
+ProductionManifest MinimalFallbackManifest(const NormalizedHints& hints, std::string_view narration,
+                                           std::string_view title, const BuildOptions& options) {
+  ProductionManifest m;
+  MinimalFallbackManifestInto(hints, narration, title, options, &m);
+  return m;
+}
+
+void MinimalFallbackManifestInto(const NormalizedHints& hints_in, std::string_view narration,
+                                 std::string_view title, const BuildOptions& options,
+                                 ProductionManifest* out) {
   const NormalizedHints defaults;
   NormalizedHints hints = hints_in;
   if (!ValidTotal(hints.duration_seconds)) hints.duration_seconds = defaults.duration_seconds;
@@ -442,7 +451,8 @@ ProductionManifest MinimalFallbackManifest(const NormalizedHints& hints_in,
       !hints.style.empty() && IsValidUtf8(hints.style) ? hints.style : options.default_style;
   const double total = std::round(hints.duration_seconds * 1000.0) / 1000.0;
 
-  ProductionManifest m;
+  out->Clear();
+  ProductionManifest& m = *out;
   auto& meta = *m.mutable_metadata();
   meta.set_intent("video");
   meta.set_duration_seconds(total);
@@ -483,29 +493,42 @@ ProductionManifest MinimalFallbackManifest(const NormalizedHints& hints_in,
   h.Add(hints.tone);
   h.Add(hints.profile);
   m.set_id(absl::StrFormat("mf_%016x", h.value()));
-  return m;
 }
 
 RepairOutcome RepairManifest(ProductionManifest manifest, std::vector<Job> jobs,
                              const RepairContext& context) {
+  JobField field;
+  field.Reserve(static_cast<int>(jobs.size()));
+  // Moves between heap messages: swaps, no copies.
+  for (Job& job : jobs) *field.Add() = std::move(job);
   RepairOutcome out;
-  std::vector<Violation> violations = ValidateManifest(manifest, jobs);
-  if (violations.empty()) {
-    out.manifest = std::move(manifest);
-    out.jobs = std::move(jobs);
-    return out;
+  static_cast<RepairReport&>(out) = RepairManifestInPlace(&manifest, &field, context);
+  out.manifest = std::move(manifest);
+  out.jobs = TakeJobs(&field);
+  return out;
+}
+
+RepairReport RepairManifestInPlace(ProductionManifest* manifest, JobField* jobs,
+                                   const RepairContext& context) {
+  RepairReport out;
+  std::vector<Violation> violations = ValidateManifest(*manifest, *jobs);
+  if (violations.empty()) return out;
+  const bool had_jobs = !jobs->empty();
+  // The fallback's narration and title come from the manifest as it was given: read them before
+  // the repairs change it.
+  std::string narration;
+  for (const auto& s : manifest->scenes()) {
+    AppendWithSpace(narration, s.narration());
+    if (narration.size() > kMaxFallbackNarrationBytes) break;
   }
-  const bool had_jobs = !jobs.empty();
-  ProductionManifest original = manifest;
-  Repairer(manifest, jobs, context, out).Run();
-  violations = ValidateManifest(manifest, jobs);
-  if (violations.empty()) {
-    out.manifest = std::move(manifest);
-    out.jobs = std::move(jobs);
-    return out;
-  }
+  const std::string title = manifest->metadata().title();
+  Repairer(*manifest, *jobs, context, out).Run();
+  violations = ValidateManifest(*manifest, *jobs);
+  if (violations.empty()) return out;
   if (context.llm_repair) {
-    absl::StatusOr<RepairCandidate> candidate = context.llm_repair(manifest, jobs, violations);
+    // The LLM step is slow anyway: the hook gets the jobs as a vector, copied.
+    const std::vector<Job> job_list(jobs->begin(), jobs->end());
+    absl::StatusOr<RepairCandidate> candidate = context.llm_repair(*manifest, job_list, violations);
     if (candidate.ok()) {
       const std::vector<Violation> left = ValidateManifest(candidate->manifest, candidate->jobs);
       if (left.empty() && (!had_jobs || !candidate->jobs.empty())) {
@@ -517,8 +540,11 @@ RepairOutcome RepairManifest(ProductionManifest manifest, std::vector<Job> jobs,
                 : absl::StrCat("repaired the manifest with the LLM repair step (",
                                candidate->source, ")"));
         for (std::string& w : candidate->warnings) out.warnings.push_back(std::move(w));
-        out.manifest = std::move(candidate->manifest);
-        out.jobs = std::move(candidate->jobs);
+        // Moved when `manifest` and `jobs` are on the heap, copied onto their arena otherwise.
+        *manifest = std::move(candidate->manifest);
+        jobs->DeleteSubrange(0, jobs->size());
+        jobs->Reserve(static_cast<int>(candidate->jobs.size()));
+        for (Job& job : candidate->jobs) *jobs->Add() = std::move(job);
         return out;
       }
       out.warnings.push_back(
@@ -531,14 +557,8 @@ RepairOutcome RepairManifest(ProductionManifest manifest, std::vector<Job> jobs,
                        TruncateUtf8(std::string(candidate.status().message()), 200)));
     }
   }
-  std::string narration;
-  for (const auto& s : original.scenes()) {
-    AppendWithSpace(narration, s.narration());
-    if (narration.size() > kMaxFallbackNarrationBytes) break;
-  }
-  out.manifest =
-      MinimalFallbackManifest(context.hints, narration, original.metadata().title(), context.build);
-  out.jobs = DecomposeJobs(out.manifest, context.jobs);
+  MinimalFallbackManifestInto(context.hints, narration, title, context.build, manifest);
+  DecomposeJobsInto(*manifest, context.jobs, jobs);
   out.fell_back = true;
   ++out.repairs[std::string(kRepairFallback)];
   out.warnings.push_back(

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "armature/v1/manifest.pb.h"
+#include "google/protobuf/repeated_ptr_field.h"
 #include "libs/manifest/builder.h"
 #include "libs/manifest/hints.h"
 #include "libs/manifest/jobs.h"
@@ -56,15 +57,19 @@ struct RepairContext {
   LlmRepairHook llm_repair;
 };
 
-struct RepairOutcome {
-  armature::v1::ProductionManifest manifest;
-  std::vector<armature::v1::Job> jobs;
+// What a repair did, besides the manifest and jobs it returns.
+struct RepairReport {
   // Number of fixes per repair kind (kRepair*); empty when the input was valid.
   std::map<std::string, int> repairs;
   // What was repaired, for a person (at most ~20 lines, then a summary).
   std::vector<std::string> warnings;
   bool used_llm = false;
   bool fell_back = false;
+};
+
+struct RepairOutcome : RepairReport {
+  armature::v1::ProductionManifest manifest;
+  std::vector<armature::v1::Job> jobs;
 };
 
 // RepairManifest returns `manifest` and `jobs` unchanged when they validate. Otherwise it applies
@@ -78,6 +83,14 @@ struct RepairOutcome {
 RepairOutcome RepairManifest(armature::v1::ProductionManifest manifest,
                              std::vector<armature::v1::Job> jobs, const RepairContext& context);
 
+// RepairManifestInPlace is RepairManifest on `manifest` and `jobs` where they are (on their arena
+// when they have one, e.g. a response's mutable_manifest() and mutable_jobs()): they are left as
+// RepairManifest's outcome would hold them, and the rest of the outcome is returned. Only the
+// LLM step copies: the hook gets the jobs as a vector, and its candidate is copied in.
+RepairReport RepairManifestInPlace(armature::v1::ProductionManifest* manifest,
+                                   google::protobuf::RepeatedPtrField<armature::v1::Job>* jobs,
+                                   const RepairContext& context);
+
 // A minimal valid manifest: one scene (the hook) spanning the whole duration, with `narration`
 // (made valid UTF-8, at most 5,000 bytes), one generated visual illustrating `title` or the
 // narration, the voice and style from the hints and options. Out-of-range hints fall back to
@@ -86,5 +99,9 @@ armature::v1::ProductionManifest MinimalFallbackManifest(const NormalizedHints& 
                                                          std::string_view narration,
                                                          std::string_view title,
                                                          const BuildOptions& options);
+// The same, built into `out` (cleared first) where it stays.
+void MinimalFallbackManifestInto(const NormalizedHints& hints, std::string_view narration,
+                                 std::string_view title, const BuildOptions& options,
+                                 armature::v1::ProductionManifest* out);
 
 }  // namespace armature::manifest

@@ -29,26 +29,35 @@ ManifestCore::ManifestCore(manifest::ManifestConfig config, std::optional<LlmExt
     : llm_(std::move(llm)), clock_(clock), builder_(config, RepairHook(llm_, config, clock_)) {}
 
 absl::StatusOr<manifest::BuildResult> ManifestCore::Build(const v1::BuildManifestRequest& request) {
-  if (!llm_) return builder_.Build(request);
+  v1::BuildManifestResponse response;
+  absl::StatusOr<manifest::BuildInfo> info = Build(request, &response);
+  if (!info.ok()) return info.status();
+  return manifest::ToBuildResult(*std::move(info), response.mutable_manifest(),
+                                 response.mutable_jobs());
+}
+
+absl::StatusOr<manifest::BuildInfo> ManifestCore::Build(const v1::BuildManifestRequest& request,
+                                                        v1::BuildManifestResponse* out) {
+  if (!llm_) return builder_.Build(request, out);
   // Bad input is refused before any text leaves the process.
   if (absl::Status s = manifest::ValidateTreatment(request.treatment()); !s.ok()) return s;
   absl::StatusOr<manifest::NormalizedHints> hints = manifest::NormalizeHints(request);
   if (!hints.ok()) return hints.status();
   std::vector<std::string> warnings;
-  absl::StatusOr<manifest::BuildResult> result = BuildWithLlm(request, *hints, &warnings);
+  absl::StatusOr<manifest::BuildInfo> result = BuildWithLlm(request, *hints, &warnings, out);
   if (!result.ok()) {
     warnings.push_back(absl::StrCat("LLM extraction failed, the deterministic parser was used: ",
                                     result.status().message()));
-    result = builder_.Build(request);
+    result = builder_.Build(request, out);
     if (!result.ok()) return result.status();
   }
   result->warnings.insert(result->warnings.begin(), warnings.begin(), warnings.end());
   return result;
 }
 
-absl::StatusOr<manifest::BuildResult> ManifestCore::BuildWithLlm(
+absl::StatusOr<manifest::BuildInfo> ManifestCore::BuildWithLlm(
     const v1::BuildManifestRequest& request, const manifest::NormalizedHints& hints,
-    std::vector<std::string>* warnings) {
+    std::vector<std::string>* warnings, v1::BuildManifestResponse* out) {
   manifest::SanitizedText clean = manifest::SanitizeForLlm(request.treatment());
   for (auto& w : clean.warnings) warnings->push_back(std::move(w));
   absl::StatusOr<llm::RenderedPrompt> prompt =
@@ -73,7 +82,9 @@ absl::StatusOr<manifest::BuildResult> ManifestCore::BuildWithLlm(
     warnings->push_back(absl::StrCat("provider skipped: ", failure));
   }
   warnings->push_back(absl::StrCat("scenes extracted by ", outcome->result.provider));
-  manifest::BuildResult result = builder_.BuildFrom(outcome->value, hints);
+  // The extraction succeeded: from here on the build goes into `out`, and cannot fail.
+  manifest::BuildInfo result =
+      builder_.BuildFrom(outcome->value, hints, out->mutable_manifest(), out->mutable_jobs());
   result.used_llm = true;
   result.llm_extracted = true;
   return result;

@@ -37,6 +37,9 @@ struct LlmExtraction {
 // provider fails. Either way the builder validates and repairs; with a repair prompt, a
 // manifest the deterministic repairs cannot fix goes to the chain before the minimal
 // fallback. No gRPC here. Thread-safe; not movable (the repair step refers to the chain).
+//
+// Build fills a response's manifest and jobs in place (see manifest::ManifestBuilder): on the
+// deterministic path nothing is copied, so a response on an arena is built on the arena.
 class ManifestCore {
  public:
   ManifestCore(manifest::ManifestConfig config, std::optional<LlmExtraction> llm,
@@ -44,6 +47,12 @@ class ManifestCore {
   ManifestCore(const ManifestCore&) = delete;
   ManifestCore& operator=(const ManifestCore&) = delete;
 
+  // Builds into out->mutable_manifest() and out->mutable_jobs() (nothing else of `out` is
+  // touched) and returns the rest: warnings, repairs and flags. On an error `out` is left as it
+  // was.
+  absl::StatusOr<manifest::BuildInfo> Build(const v1::BuildManifestRequest& request,
+                                            v1::BuildManifestResponse* out);
+  // The same as heap messages.
   absl::StatusOr<manifest::BuildResult> Build(const v1::BuildManifestRequest& request);
   // INVALID_ARGUMENT when the request carries no manifest.
   absl::StatusOr<v1::ValidateManifestResponse> Validate(const v1::ValidateManifestRequest& request);
@@ -52,9 +61,11 @@ class ManifestCore {
   std::vector<v1::Backend> Backends() const;
 
  private:
-  absl::StatusOr<manifest::BuildResult> BuildWithLlm(const v1::BuildManifestRequest& request,
-                                                     const manifest::NormalizedHints& hints,
-                                                     std::vector<std::string>* warnings);
+  // Leaves `out` untouched unless it succeeds.
+  absl::StatusOr<manifest::BuildInfo> BuildWithLlm(const v1::BuildManifestRequest& request,
+                                                   const manifest::NormalizedHints& hints,
+                                                   std::vector<std::string>* warnings,
+                                                   v1::BuildManifestResponse* out);
 
   std::optional<LlmExtraction> llm_;
   Clock& clock_;

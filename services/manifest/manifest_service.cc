@@ -32,7 +32,9 @@ ManifestGrpcService::ManifestGrpcService(ManifestCore* core, runtime::WorkerPool
                               prometheus::Histogram::BucketBoundaries{
                                   0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                   0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60})),
-      built_by_parser_(built_.Add({{"engine", "parser"}})) {}
+      built_by_parser_(built_.Add({{"engine", "parser"}})) {
+  SetMessageAllocatorFor_BuildManifest(&build_allocator_);
+}
 
 void ManifestGrpcService::BindMetrics(runtime::ServerMetrics& metrics) {
   build_metrics_ = &metrics.Instrument("/armature.v1.ManifestService/BuildManifest");
@@ -43,7 +45,8 @@ grpc::Status ManifestGrpcService::DoBuild(const v1::BuildManifestRequest& reques
                                           const std::string& request_id,
                                           v1::BuildManifestResponse* response) {
   const auto start = std::chrono::steady_clock::now();
-  absl::StatusOr<manifest::BuildResult> result = core_->Build(request);
+  // The manifest and jobs go straight into the response (on its arena): nothing is copied.
+  absl::StatusOr<manifest::BuildInfo> result = core_->Build(request, response);
   if (!result.ok()) return runtime::ToGrpcStatus(result.status());
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -53,8 +56,7 @@ grpc::Status ManifestGrpcService::DoBuild(const v1::BuildManifestRequest& reques
     repairs_.Add({{"kind", kind}}).Increment(count);
   }
   if (result->fell_back) fallbacks_.Increment();
-  *response->mutable_manifest() = std::move(result->manifest);
-  for (auto& job : result->jobs) *response->add_jobs() = std::move(job);
+  response->mutable_warnings()->Reserve(static_cast<int>(result->warnings.size()));
   for (auto& w : result->warnings) response->add_warnings(std::move(w));
   response->set_used_repair(result->used_repair);
   response->set_used_llm(result->used_llm);
