@@ -2,6 +2,7 @@
 #include <string>
 
 #include "benchmark/benchmark.h"
+#include "google/protobuf/arena.h"
 #include "libs/planner/arm_registry.h"
 #include "libs/planner/builtin_planner.h"
 #include "libs/planner/plan_json.h"
@@ -27,6 +28,24 @@ void BM_BuiltinPlanShortGoal(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(planner.Plan(request));
 }
 BENCHMARK(BM_BuiltinPlanShortGoal);
+
+// The engine alone on the service's request (validated once, as the service does), building
+// into a message on a per-call arena as the planner arm does.
+void BM_BuiltinPlanValidRequestArena(benchmark::State& state) {
+  BuiltinPlanner planner(DefaultArmRegistry());
+  const auto request = Request("Build and deploy a REST API with tests");
+  alignas(8) static char block[16 * 1024];
+  google::protobuf::ArenaOptions options;
+  options.initial_block = block;
+  options.initial_block_size = sizeof(block);
+  for (auto _ : state) {
+    google::protobuf::Arena arena(options);
+    auto* plan = google::protobuf::Arena::CreateMessage<armature::v1::Plan>(&arena);
+    planner.PlanValidRequest(request, plan);
+    benchmark::DoNotOptimize(plan);
+  }
+}
+BENCHMARK(BM_BuiltinPlanValidRequestArena);
 
 void BM_BuiltinPlanMultiPartGoal(benchmark::State& state) {
   BuiltinPlanner planner(DefaultArmRegistry());

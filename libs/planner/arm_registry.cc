@@ -155,6 +155,21 @@ absl::StatusOr<ArmRegistry> ArmRegistry::Create(std::vector<ArmSpec> arms) {
   return ArmRegistry(std::move(arms));
 }
 
+namespace {
+
+// The core arm ids in ArmRegistry::core_ order.
+constexpr const absl::string_view* kCoreIds[] = {&kPlannerArm,  &kRetrieverArm, &kCoderArm,
+                                                 &kExecutorArm, &kJudgeArm,     &kGuardianArm};
+
+}  // namespace
+
+ArmRegistry::ArmRegistry(std::vector<ArmSpec> arms) : arms_(std::move(arms)) {
+  for (int k = 0; k < kCoreArms; ++k) {
+    const ArmSpec* arm = Find(*kCoreIds[k]);
+    core_[k] = arm != nullptr ? static_cast<int>(arm - arms_.data()) : -1;
+  }
+}
+
 const ArmSpec* ArmRegistry::Find(absl::string_view id) const {
   for (const ArmSpec& arm : arms_) {
     if (arm.id == id) return &arm;
@@ -163,6 +178,12 @@ const ArmSpec* ArmRegistry::Find(absl::string_view id) const {
 }
 
 const ArmSpec& ArmRegistry::Get(absl::string_view id) const {
+  // The engines pass the core arm constants themselves.
+  for (int k = 0; k < kCoreArms; ++k) {
+    if (id.data() == kCoreIds[k]->data() && id.size() == kCoreIds[k]->size() && core_[k] >= 0) {
+      return arms_[static_cast<size_t>(core_[k])];
+    }
+  }
   const ArmSpec* arm = Find(id);
   // Create() guarantees the core arms; any other id falls back to the first arm.
   return arm != nullptr ? *arm : arms_.front();

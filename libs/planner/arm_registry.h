@@ -59,7 +59,12 @@ class ArmRegistry {
   std::vector<std::string> ids() const;
 
  private:
-  explicit ArmRegistry(std::vector<ArmSpec> arms) : arms_(std::move(arms)) {}
+  explicit ArmRegistry(std::vector<ArmSpec> arms);
+
+  // The core arms (kPlannerArm, ...), in that order, as indices into arms_: Get() finds them
+  // without comparing strings when given one of the constants.
+  static constexpr int kCoreArms = 6;
+  int core_[kCoreArms] = {};
 
   std::vector<ArmSpec> arms_;
 };

@@ -2,18 +2,20 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/types/span.h"
 #include "libs/planner/goal_analysis.h"
 #include "libs/planner/lexicon.h"
+#include "libs/planner/small_vector.h"
 #include "libs/planner/step_templates.h"
 #include "libs/planner/text.h"
 
@@ -28,14 +30,6 @@ bool IsLinkingStem(absl::string_view stem) {
       "kotlin", "swift", "sql",    "bash",   "simpl",      "quick",      "good", "better", "best",
       "small",  "larg",  "big",    "main",   "each",       "whol"};
   return !generic->contains(stem);
-}
-
-bool SharesSubject(absl::Span<const std::string> a, absl::Span<const std::string> b) {
-  for (const std::string& x : a) {
-    if (!IsLinkingStem(x)) continue;
-    if (std::find(b.begin(), b.end(), x) != b.end()) return true;
-  }
-  return false;
 }
 
 // Kinds whose output a part of kind `kind` consumes even without shared words.
@@ -67,38 +61,96 @@ bool Feeds(WorkKind producer, WorkKind kind) {
 // shared subjects, and the natural flow of work (tests run after code, write-ups after research,
 // commands of one sentence in order). Items of one list under a shared header are siblings.
 void LinkParts(absl::Span<const GoalPart> parts, std::vector<StepDraft>* drafts) {
-  // The content stems of part i are all_stems[stem_begin[i], stem_begin[i + 1]).
-  std::vector<std::string> all_stems;
-  all_stems.reserve(4 * parts.size());
-  absl::InlinedVector<size_t, 16> stem_begin;
+  // The content stems of the parts' objects (ContentStems), each distinct stem once in `chars`
+  // and numbered; row i of `holds` (`words` 64-bit words) has the bits of part i's stems.
+  struct Stem {
+    lexicon_internal::WordKey key;
+    uint32_t offset;  // in `chars`
+  };
+  size_t total = 0;
+  for (const GoalPart& p : parts) total += p.object.size();
+  char stack_chars[512];
+  std::unique_ptr<char[]> heap_chars;
+  char* const chars = total <= sizeof(stack_chars)
+                          ? stack_chars
+                          : (heap_chars.reset(new char[total]), heap_chars.get());
+  size_t used = 0;
+  SmallVector<Stem, 64> distinct;
+  // Open addressing over `distinct` (a content word has two characters and a space at least).
+  size_t slots_size = 16;
+  while (slots_size < total + 2) slots_size *= 2;
+  SmallVector<int, 256> slots(slots_size, -1);
+  const size_t mask = slots_size - 1;
+  SmallVector<uint32_t, 64> ids;  // each part's stems, in order, without repeats
+  SmallVector<size_t, 16> ids_begin;
+  for (const GoalPart& p : parts) {
+    const size_t first = ids.size();
+    ids_begin.push_back(first);
+    ForEachContentStem(p.object, [&](absl::string_view stem) {
+      const lexicon_internal::WordKey key = lexicon_internal::KeyOf(stem);
+      size_t slot = lexicon_internal::HashOf(key) & mask;
+      int id = -1;
+      for (; slots[slot] >= 0; slot = (slot + 1) & mask) {
+        const Stem& s = distinct[static_cast<size_t>(slots[slot])];
+        if (s.key.size == key.size && s.key.head == key.head && s.key.tail == key.tail &&
+            (key.size <= 16 || std::memcmp(chars + s.offset, stem.data(), stem.size()) == 0)) {
+          id = slots[slot];
+          break;
+        }
+      }
+      if (id < 0) {
+        id = static_cast<int>(distinct.size());
+        slots[slot] = id;
+        std::memcpy(chars + used, stem.data(), stem.size());
+        distinct.push_back({key, static_cast<uint32_t>(used)});
+        used += stem.size();
+      }
+      for (size_t k = first; k < ids.size(); ++k) {
+        if (ids[k] == static_cast<uint32_t>(id)) return;  // a repeat within the part
+      }
+      ids.push_back(static_cast<uint32_t>(id));
+    });
+  }
+  ids_begin.push_back(ids.size());
+  const size_t words = (distinct.size() + 63) / 64;
+  SmallVector<uint64_t, 32> holds(parts.size() * words, 0);
+  SmallVector<uint64_t, 4> linking(words, 0);  // IsLinkingStem
+  for (size_t i = 0; i < parts.size(); ++i) {
+    for (size_t k = ids_begin[i]; k < ids_begin[i + 1]; ++k) {
+      holds[i * words + ids[k] / 64] |= uint64_t{1} << (ids[k] % 64);
+    }
+  }
+  for (size_t id = 0; id < distinct.size(); ++id) {
+    const absl::string_view text(chars + distinct[id].offset, distinct[id].key.size);
+    if (IsLinkingStem(text)) linking[id / 64] |= uint64_t{1} << (id % 64);
+  }
   struct Secrets {
     bool personal_data;
     bool secrets;
   };
-  for (const GoalPart& p : parts) {
-    stem_begin.push_back(all_stems.size());
-    AppendContentStems(p.object, &all_stems);
-  }
+  // SharesSubject: a linking stem of part a is a stem of part b.
+  auto shares_subject = [&](size_t a, size_t b) {
+    for (size_t w = 0; w < words; ++w) {
+      if ((holds[a * words + w] & linking[w] & holds[b * words + w]) != 0) return true;
+    }
+    return false;
+  };
   // What each part's object holds, found when first needed.
-  absl::InlinedVector<std::optional<Secrets>, 16> sensitive(parts.size());
+  SmallVector<std::optional<Secrets>, 16> sensitive(parts.size());
   auto secrets = [&](size_t i) -> const Secrets& {
     if (!sensitive[i].has_value()) {
-      const Sensitivity s = DetectSensitivity(parts[i].object);
+      const Sensitivity s = DetectSensitivityKinds(parts[i].object);
       sensitive[i] = Secrets{s.personal_data, s.secrets};
     }
     return *sensitive[i];
   };
-  stem_begin.push_back(all_stems.size());
-  auto stems = [&](size_t i) {
-    return absl::MakeConstSpan(all_stems).subspan(stem_begin[i], stem_begin[i + 1] - stem_begin[i]);
-  };
   // IsDataObject of each part's object, computed when first needed (-1: not yet).
-  absl::InlinedVector<signed char, 16> data_object(parts.size(), -1);
+  SmallVector<signed char, 16> data_object(parts.size(), -1);
   auto is_data_object = [&](size_t i) {
     if (data_object[i] < 0) data_object[i] = IsDataObject(parts[i].object) ? 1 : 0;
     return data_object[i] == 1;
   };
-  absl::InlinedVector<int, 16> deps;  // of the part being linked, sorted and unique when assigned
+  SmallVector<int, 16> deps;  // of the part being linked, sorted and unique when assigned
   for (size_t j = 0; j < parts.size(); ++j) {
     const GoalPart& part = parts[j];
     deps.clear();
@@ -121,18 +173,20 @@ void LinkParts(absl::Span<const GoalPart> parts, std::vector<StepDraft>* drafts)
         return (secrets(i).secrets && secrets(j).secrets) ||
                (secrets(i).personal_data && secrets(j).personal_data);
       };
-      if (SharesSubject(stems(j), stems(i)) || shared_secret()) deps.push_back(static_cast<int>(i));
+      if (shares_subject(j, i) || shared_secret()) deps.push_back(static_cast<int>(i));
     }
     for (size_t i = j; i-- > 0;) {
       if (siblings(i)) continue;
       // Analysis needs the data an earlier step collects ("scrape prices, analyse the trends").
-      const bool collects_data =
-          parts[i].verb == "gather" || parts[i].verb == "collect" || parts[i].verb == "fetch" ||
-          parts[i].verb == "download" || parts[i].verb == "export" || parts[i].verb == "import" ||
-          parts[i].verb == "query" || parts[i].verb == "scrape" || parts[i].verb == "retrieve" ||
-          ((parts[i].kind == WorkKind::kResearch || parts[i].kind == WorkKind::kExecute) &&
-           is_data_object(i));
-      if (Feeds(parts[i].kind, part.kind) || (part.kind == WorkKind::kAnalyze && collects_data) ||
+      auto collects_data = [&] {
+        static const auto* kCollecting =
+            new WordSet{"gather", "collect", "fetch",  "download", "export",
+                        "import", "query",   "scrape", "retrieve"};
+        return kCollecting->contains(parts[i].verb) ||
+               ((parts[i].kind == WorkKind::kResearch || parts[i].kind == WorkKind::kExecute) &&
+                is_data_object(i));
+      };
+      if (Feeds(parts[i].kind, part.kind) || (part.kind == WorkKind::kAnalyze && collects_data()) ||
           (part.kind == WorkKind::kExecute && parts[i].kind == WorkKind::kExecute &&
            parts[i].sentence == part.sentence) ||
           (parts[i].kind == WorkKind::kAnalyze && is_data_object(j) &&
@@ -149,43 +203,98 @@ void LinkParts(absl::Span<const GoalPart> parts, std::vector<StepDraft>* drafts)
 }
 
 // Appends "1", "1 and 2", "1, 2 and 3" (JoinWithAnd of the numbers).
-void AppendNumbersWithAnd(absl::Span<const int> numbers, std::string* out) {
+void AppendNumbersWithAnd(absl::Span<const int> numbers, TextWriter* out) {
   for (size_t i = 0; i < numbers.size(); ++i) {
-    if (i > 0) *out += i + 1 == numbers.size() ? " and " : ", ";
-    absl::StrAppend(out, numbers[i]);
-  }
-}
-
-std::string NumbersWithAnd(absl::Span<const int> numbers) {
-  std::string out;
-  AppendNumbersWithAnd(numbers, &out);
-  return out;
-}
-
-// "coding (step 1), test writing (step 2) and deployment (steps 3 and 4)".
-std::string KindsByStep(absl::Span<const StepDraft> steps, int offset) {
-  // Each kind in order of first appearance, with its step numbers.
-  absl::InlinedVector<WorkKind, 8> order;
-  absl::InlinedVector<absl::InlinedVector<int, 4>, 8> numbers;
-  for (size_t i = 0; i < steps.size(); ++i) {
-    auto it = std::find(order.begin(), order.end(), steps[i].kind);
-    if (it == order.end()) {
-      order.push_back(steps[i].kind);
-      numbers.emplace_back();
-      numbers.back().push_back(static_cast<int>(i) + 1 + offset);
+    if (i > 0) {
+      if (i + 1 == numbers.size()) {
+        out->Append(" and ");
+      } else {
+        out->Append(", ");
+      }
+    }
+    if (numbers[i] >= 0 && numbers[i] < 10) {
+      out->Append(static_cast<char>('0' + numbers[i]));  // step numbers are small
     } else {
-      numbers[it - order.begin()].push_back(static_cast<int>(i) + 1 + offset);
+      out->AppendInt(numbers[i]);
     }
   }
-  std::string out;
-  out.reserve(160);
-  for (size_t k = 0; k < order.size(); ++k) {
-    if (k > 0) out += k + 1 == order.size() ? " and " : ", ";
-    absl::StrAppend(&out, WorkKindName(order[k]), numbers[k].size() == 1 ? " (step " : " (steps ");
-    AppendNumbersWithAnd(numbers[k], &out);
-    out += ')';
+}
+
+// Appends JoinWithAnd(items).
+template <typename Items>
+void AppendJoinedWithAnd(const Items& items, TextWriter* out) {
+  const size_t n = items.size();
+  size_t i = 0;
+  for (const auto& item : items) {
+    if (i > 0) {
+      if (i + 1 == n) {
+        out->Append(" and ");
+      } else {
+        out->Append(", ");
+      }
+    }
+    out->Append(absl::string_view(item));
+    ++i;
   }
-  return out;
+}
+
+// Appends one piece of a rationale sentence: text or a number.
+void AppendPiece(TextWriter* out, absl::string_view piece) { out->Append(piece); }
+template <size_t N>
+void AppendPiece(TextWriter* out, const char (&piece)[N]) {
+  out->Append(piece);
+}
+template <typename Int, typename = std::enable_if_t<std::is_integral_v<Int>>>
+void AppendPiece(TextWriter* out, Int piece) {
+  out->AppendInt(static_cast<int64_t>(piece));
+}
+
+// Appends "coding (step 1), test writing (step 2) and deployment (steps 3 and 4)".
+void AppendKindsByStep(absl::Span<const StepDraft> steps, int offset, TextWriter* out) {
+  // Each kind in order of first appearance, with how many steps have it.
+  constexpr size_t kKinds = static_cast<size_t>(WorkKind::kUnknown) + 1;
+  size_t count[kKinds] = {};
+  WorkKind order[kKinds];
+  size_t kinds = 0;
+  for (const StepDraft& step : steps) {
+    if (count[static_cast<size_t>(step.kind)]++ == 0) order[kinds++] = step.kind;
+  }
+  for (size_t k = 0; k < kinds; ++k) {
+    if (k > 0) {
+      if (k + 1 == kinds) {
+        out->Append(" and ");
+      } else {
+        out->Append(", ");
+      }
+    }
+    const size_t n = count[static_cast<size_t>(order[k])];
+    out->Append(WorkKindName(order[k]));
+    if (n == 1) {
+      out->Append(" (step ");
+    } else {
+      out->Append(" (steps ");
+    }
+    // The step numbers, joined as AppendNumbersWithAnd joins them.
+    size_t written = 0;
+    for (size_t i = 0; i < steps.size(); ++i) {
+      if (steps[i].kind != order[k]) continue;
+      if (written > 0) {
+        if (written + 1 == n) {
+          out->Append(" and ");
+        } else {
+          out->Append(", ");
+        }
+      }
+      ++written;
+      const int number = static_cast<int>(i) + 1 + offset;
+      if (number >= 0 && number < 10) {
+        out->Append(static_cast<char>('0' + number));
+      } else {
+        out->AppendInt(number);
+      }
+    }
+    out->Append(')');
+  }
 }
 
 }  // namespace
@@ -201,17 +310,24 @@ absl::StatusOr<v1::Plan> BuiltinPlanner::Plan(const v1::PlanRequest& request) {
 }
 
 v1::Plan BuiltinPlanner::PlanValidRequest(const v1::PlanRequest& request) const {
+  v1::Plan plan;
+  PlanValidRequest(request, &plan);
+  return plan;
+}
+
+void BuiltinPlanner::PlanValidRequest(const v1::PlanRequest& request, v1::Plan* out) const {
+  v1::Plan& plan = *out;
   const PlanRules& rules = options_.rules;
   const GoalAnalysis analysis = AnalyzeGoal(request);
   absl::Span<const GoalPart> work(analysis.parts);
   std::vector<std::string> warnings;
   // Sentences of the rationale, joined by single spaces.
   std::string rationale;
+  TextWriter text(&rationale, 640);
   size_t rationale_sentences = 0;
-  rationale.reserve(640);
   auto add_rationale = [&](const auto&... pieces) {
-    if (rationale_sentences++ > 0) rationale += ' ';
-    absl::StrAppend(&rationale, pieces...);
+    if (rationale_sentences++ > 0) text.Append(' ');
+    (AppendPiece(&text, pieces), ...);
   };
 
   // The goal's own final check becomes the closing judge step.
@@ -224,7 +340,9 @@ v1::Plan BuiltinPlanner::PlanValidRequest(const v1::PlanRequest& request) const 
 
   std::vector<StepDraft> drafts;
   drafts.reserve(work.size() + 2);
-  for (const GoalPart& part : work) drafts.push_back(DraftForPart(part, analysis, registry_));
+  for (const GoalPart& part : work) {
+    DraftForPartInto(part, analysis, registry_, &drafts.emplace_back());
+  }
   LinkParts(work, &drafts);
 
   bool gate = analysis.sensitivity.any() && (drafts.empty() || drafts.front().arm != kGuardianArm);
@@ -294,27 +412,37 @@ v1::Plan BuiltinPlanner::PlanValidRequest(const v1::PlanRequest& request) const 
   }
   ReduceDependencies(&drafts);
 
-  // Assemble: [guardian gate] work... judge.
-  std::vector<StepDraft> steps;
-  steps.reserve(drafts.size() + 2);
-  if (gate) steps.push_back(GuardianGateDraft(analysis, registry_));
+  // Assemble: [guardian gate] work... judge, written straight into the plan. The drafts keep
+  // their kinds and dependencies for the rationale.
   const int offset = gate ? 1 : 0;
+  std::optional<StepDraft> guardian;
+  if (gate) guardian = GuardianGateDraft(analysis, registry_);
   for (StepDraft& d : drafts) {
     for (int& dep : d.depends_on) dep += offset;
     if (gate && d.depends_on.empty()) d.depends_on.push_back(0);
-    steps.push_back(std::move(d));
   }
-  StepDraft judge = VerificationDraft(analysis, registry_, static_cast<int>(steps.size()), closing);
-  judge.depends_on = SinkSteps(steps);
-  steps.push_back(std::move(judge));
-
-  v1::Plan plan;
-  MoveDraftsToPlan(&steps, &plan);  // the steps keep their kinds and dependencies
-  plan.set_backend(std::string(kBackend));
+  // The judge depends on the steps no other step depends on (SinkSteps).
+  const size_t judge_index = drafts.size() + static_cast<size_t>(offset);
+  SmallVector<bool, 16> has_dependent(judge_index, false);
+  for (const StepDraft& d : drafts) {
+    for (int dep : d.depends_on) {
+      if (dep >= 0 && static_cast<size_t>(dep) < judge_index) has_dependent[dep] = true;
+    }
+  }
+  StepDraft judge = VerificationDraft(analysis, registry_, static_cast<int>(judge_index), closing);
+  judge.depends_on.clear();
+  for (size_t i = 0; i < judge_index; ++i) {
+    if (!has_dependent[i]) judge.depends_on.push_back(static_cast<int>(i));
+  }
+  plan.mutable_subtasks()->Reserve(static_cast<int>(judge_index) + 1);
+  int number = 1;
+  if (guardian.has_value()) MoveDraftToPlan(&*guardian, number++, &plan);
+  for (StepDraft& d : drafts) MoveDraftToPlan(&d, number++, &plan);
+  MoveDraftToPlan(&judge, number, &plan);
+  plan.set_backend(kBackend.data(), kBackend.size());
 
   // Rationale.
-  const absl::Span<const StepDraft> work_steps =
-      absl::MakeConstSpan(steps).subspan(offset, steps.size() - 1 - offset);
+  const absl::Span<const StepDraft> work_steps = drafts;
   if (vague) {
     add_rationale(
         "The goal \"", TruncateText(analysis.summary, 60),
@@ -324,41 +452,55 @@ v1::Plan BuiltinPlanner::PlanValidRequest(const v1::PlanRequest& request) const 
     add_rationale("The goal is a single ", WorkKindName(analysis.parts[0].kind), " task",
                   helper_note.empty() ? "" : ", so the plan adds ", helper_note, ".");
   } else {
-    add_rationale("The goal has ", goal_parts, " parts (",
-                  analysis.split_signals.empty()
-                      ? std::string("read as separate tasks")
-                      : absl::StrCat("split at ", JoinWithAnd(analysis.split_signals)),
-                  "); by what each needs: ", KindsByStep(work_steps, offset), ".");
+    add_rationale("The goal has ", goal_parts, " parts (");
+    if (analysis.split_signals.empty()) {
+      text.Append("read as separate tasks");
+    } else {
+      text.Append("split at ");
+      AppendJoinedWithAnd(analysis.split_signals, &text);
+    }
+    text.Append("); by what each needs: ");
+    AppendKindsByStep(work_steps, offset, &text);
+    text.Append('.');
   }
   if (gate) {
     add_rationale("Step 1 (guardian) comes first because the goal involves ",
                   JoinWithAnd(analysis.sensitivity.terms), "; all other work waits for it.");
   }
-  absl::InlinedVector<int, 8> roots;
-  std::vector<std::string> links;
-  absl::InlinedVector<int, 8> deps;
-  for (size_t i = 0; i < work_steps.size(); ++i) {
-    const int number = static_cast<int>(i) + 1 + offset;
+  // Steps without dependencies on work steps, then each other step after its dependencies.
+  SmallVector<int, 8> roots;
+  SmallVector<int, 8> deps;
+  auto work_deps = [&](size_t i) {  // the step numbers of work_steps[i]'s work dependencies
     deps.clear();
     for (int dep : work_steps[i].depends_on) {
       if (dep >= offset) deps.push_back(dep + 1);
     }
-    if (deps.empty()) {
-      roots.push_back(number);
-    } else {
-      links.push_back(absl::StrCat(number, " after ", NumbersWithAnd(deps)));
-    }
+  };
+  for (size_t i = 0; i < work_steps.size(); ++i) {
+    work_deps(i);
+    if (deps.empty()) roots.push_back(static_cast<int>(i) + 1 + offset);
   }
   if (roots.size() > 1) {
-    add_rationale("Steps ", NumbersWithAnd(roots),
-                  " do not depend on each other and can run in parallel.");
+    add_rationale("Steps ");
+    AppendNumbersWithAnd(roots, &text);
+    text.Append(" do not depend on each other and can run in parallel.");
   }
-  if (!links.empty()) {
+  if (roots.size() < work_steps.size()) {  // "2 after 1; step 3 after 2"
     add_rationale(goal_parts > 1
                       ? "Order follows shared subjects, explicit order words and the flow of "
                         "work: step "
-                      : "Order: step ",
-                  absl::StrJoin(links, "; step "), ".");
+                      : "Order: step ");
+    bool first = true;
+    for (size_t i = 0; i < work_steps.size(); ++i) {
+      work_deps(i);
+      if (deps.empty()) continue;
+      if (!first) text.Append("; step ");
+      first = false;
+      AppendNumbersWithAnd({static_cast<int>(i) + 1 + offset}, &text);
+      text.Append(" after ");
+      AppendNumbersWithAnd(deps, &text);
+    }
+    text.Append('.');
   }
   if (merges > 0) {
     add_rationale("Related neighbouring parts were merged (", merges, " merge",
@@ -369,7 +511,9 @@ v1::Plan BuiltinPlanner::PlanValidRequest(const v1::PlanRequest& request) const 
       " (judge) verifies the result against the goal and every step's acceptance criteria.");
   const ConstraintEffects& constraints = analysis.constraints;
   if (!constraints.languages.empty()) {
-    add_rationale("Coder steps are held to ", JoinWithAnd(constraints.languages), " only.");
+    add_rationale("Coder steps are held to ");
+    AppendJoinedWithAnd(constraints.languages, &text);
+    text.Append(" only.");
     std::vector<std::string> conflicting;
     for (const GoalPart& part : analysis.parts) {
       for (const std::string& lang : DetectLanguages(part.text)) {
@@ -406,8 +550,13 @@ v1::Plan BuiltinPlanner::PlanValidRequest(const v1::PlanRequest& request) const 
                          FormatDuration(constraints.time_limit_seconds), " at 1 s per step"));
       }
     } else {
-      add_rationale("The critical path of ", FormatDuration(before), " fits the time limit of ",
-                    FormatDuration(constraints.time_limit_seconds), ".");
+      std::string duration;
+      AppendDuration(before, &duration);
+      add_rationale("The critical path of ", duration, " fits the time limit of ");
+      duration.clear();
+      AppendDuration(constraints.time_limit_seconds, &duration);
+      text.Append(duration);
+      text.Append('.');
     }
   }
   if (!constraints.other.empty()) {
@@ -422,6 +571,7 @@ v1::Plan BuiltinPlanner::PlanValidRequest(const v1::PlanRequest& request) const 
   if (!constraints.context_keys.empty()) {
     add_rationale("Context considered: ", absl::StrJoin(constraints.context_keys, ", "), ".");
   }
+  text.Finish();
   plan.set_rationale(std::move(rationale));
   for (std::string& w : warnings) plan.add_warnings(std::move(w));
   ComputePlanMetrics(&plan);
@@ -430,7 +580,6 @@ v1::Plan BuiltinPlanner::PlanValidRequest(const v1::PlanRequest& request) const 
   if (vague) confidence -= 0.25;
   confidence -= 0.05 * static_cast<double>(std::min<size_t>(merges, 3));
   plan.set_confidence(std::round(std::max(0.05, confidence) * 100.0) / 100.0);
-  return plan;
 }
 
 }  // namespace armature::planner

@@ -39,6 +39,11 @@ class BuiltinPlanner final : public GoalPlanner {
   // (options.limits); the same plan Plan returns, without validating again.
   v1::Plan PlanValidRequest(const v1::PlanRequest& request) const;
 
+  // Fills *plan, which must be empty and may live on a protobuf arena, with the plan for a
+  // request that already passed ValidatePlanRequest with this planner's limits. The plan is
+  // built in place (no copy between heap and arena).
+  void PlanValidRequest(const v1::PlanRequest& request, v1::Plan* plan) const;
+
   const ArmRegistry& registry() const { return registry_; }
 
  private:

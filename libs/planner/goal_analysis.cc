@@ -1,10 +1,17 @@
 #include "libs/planner/goal_analysis.h"
 
+#include <emmintrin.h>
+
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <forward_list>
+#include <memory>
 #include <optional>
+#include <string_view>
 #include <utility>
 
+#include "absl/base/optimization.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
@@ -18,6 +25,7 @@
 #include "absl/types/span.h"
 #include "libs/planner/arm_registry.h"
 #include "libs/planner/lexicon.h"
+#include "libs/planner/small_vector.h"
 #include "libs/planner/text.h"
 
 namespace armature::planner {
@@ -49,11 +57,39 @@ std::pair<absl::string_view, absl::string_view> DefiniteParts(absl::string_view 
   auto lower = [&object](size_t i) {
     return absl::ascii_tolower(static_cast<unsigned char>(object[i]));
   };
-  if (object.size() >= 2 && lower(0) == 'a' && object[1] == ' ') return {"the ", object.substr(2)};
+  static constexpr absl::string_view kThe = "the ";
+  if (object.size() >= 2 && lower(0) == 'a' && object[1] == ' ') return {kThe, object.substr(2)};
   if (object.size() >= 3 && lower(0) == 'a' && lower(1) == 'n' && object[2] == ' ') {
-    return {"the ", object.substr(3)};
+    return {kThe, object.substr(3)};
   }
-  return {"", object};
+  return {absl::string_view(), object};
+}
+
+// absl::EqualsIgnoreCase, inline: most calls compare short or differently sized strings.
+bool EqualsFold(absl::string_view a, absl::string_view b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  if (n >= 8) {
+    // Eight characters a step (the last step overlaps the one before).
+    auto same = [&a, &b](size_t i) {
+      uint64_t x;
+      uint64_t y;
+      std::memcpy(&x, a.data() + i, 8);
+      std::memcpy(&y, b.data() + i, 8);
+      return x == y || text_internal::LowerBytes(x) == text_internal::LowerBytes(y);
+    };
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+      if (!same(i)) return false;
+    }
+    return n % 8 == 0 || same(n - 8);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i] && absl::ascii_tolower(static_cast<unsigned char>(a[i])) !=
+                            absl::ascii_tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
 }
 
 // absl::EqualsIgnoreCase(DefiniteObject(a), DefiniteObject(b)) without building either.
@@ -61,14 +97,14 @@ bool DefiniteEqualsIgnoreCase(absl::string_view a, absl::string_view b) {
   auto [a_prefix, a_rest] = DefiniteParts(a);
   auto [b_prefix, b_rest] = DefiniteParts(b);
   if (a_prefix.size() + a_rest.size() != b_prefix.size() + b_rest.size()) return false;
-  if (a_prefix.size() == b_prefix.size()) return absl::EqualsIgnoreCase(a_rest, b_rest);
+  if (a_prefix.size() == b_prefix.size()) return EqualsFold(a_rest, b_rest);
   if (a_prefix.empty()) {
     std::swap(a_prefix, b_prefix);
     std::swap(a_rest, b_rest);
   }
   // a is "the " + a_rest; b is b_rest, 4 characters longer than a_rest.
-  return absl::EqualsIgnoreCase(a_prefix, b_rest.substr(0, a_prefix.size())) &&
-         absl::EqualsIgnoreCase(a_rest, b_rest.substr(a_prefix.size()));
+  return EqualsFold(a_prefix, b_rest.substr(0, a_prefix.size())) &&
+         EqualsFold(a_rest, b_rest.substr(a_prefix.size()));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -415,15 +451,31 @@ const WordMap<unsigned>& ObjectWords() {
 
 unsigned ObjectClasses(absl::string_view object) {
   unsigned classes = 0;
-  const WordViews words = SplitWordViews(object);
   const auto& table = ObjectWords();
-  for (size_t i = 0; i < words.size(); ++i) {
-    const LowerText norm(StripPunctView(words[i]));  // NormWord(words[i])
+  // Each word with the one after it (for "email addresses").
+  const char* p = object.data();
+  const char* const end = p + object.size();
+  auto next_word = [&p, end]() {
+    while (p < end && IsAsciiSpace(*p)) ++p;
+    const char* word = p;
+    p = SkipWord(p, end);
+    return absl::string_view(word, static_cast<size_t>(p - word));
+  };
+  absl::string_view word = next_word();
+  while (!word.empty()) {
+    const absl::string_view next = next_word();
+    const absl::string_view stripped = StripPunctView(word);  // NormWord(word), but for case
+    word = next;
+    if (!table.MayContainLowered(stripped)) continue;  // neither an object word nor "email(s)"
+    const LowerText norm(stripped);
     const absl::string_view w = norm.view();
     // "email addresses" are personal data, not an email to write.
-    if ((w == "email" || w == "emails") && i + 1 < words.size() &&
-        absl::StartsWith(NormWord(words[i + 1]), "address")) {
-      continue;
+    if ((w == "email" || w == "emails") && !next.empty()) {
+      const absl::string_view next_stripped = StripPunctView(next);
+      if (next_stripped.size() >= 7 &&
+          absl::StartsWith(LowerText(next_stripped.substr(0, 7)).view(), "address")) {
+        continue;
+      }
     }
     auto it = table.find(w);
     if (it != table.end()) classes |= it->second;
@@ -546,28 +598,38 @@ const std::vector<SensitiveTerm>& SensitiveTerms() {
 // ---------------------------------------------------------------------------------------------
 
 struct VerbMatch {
-  std::string base;   // "set up"
-  size_t length = 0;  // tokens consumed
+  absl::string_view base;  // "set up": a word of Verbs(), which lives as long as the program
+  size_t length = 0;       // tokens consumed
   VerbInfo info;
   bool gerund = false;
 };
 
-// Base forms a gerund may come from: "writing" -> write, "running" -> run, "deploying" -> deploy.
-std::optional<std::string> GerundBase(absl::string_view w) {
-  if (w.size() < 5 || !absl::EndsWith(w, "ing")) return std::nullopt;
+// Longer than every word of Verbs(): a longer word (or phrase) is no verb.
+constexpr size_t kVerbBuffer = 48;
+
+// The verb a gerund comes from as the word of Verbs(): "writing" -> write, "running" -> run,
+// "deploying" -> deploy; empty when none.
+absl::string_view GerundBase(absl::string_view w) {
+  if (w.size() < 5 || !absl::EndsWith(w, "ing")) return absl::string_view();
   const absl::string_view stem = w.substr(0, w.size() - 3);
   const VerbTable& verbs = Verbs();
-  if (verbs.contains(stem)) return std::string(stem);
-  std::string with_e = absl::StrCat(stem, "e");
-  if (verbs.contains(with_e)) return with_e;
+  if (auto it = verbs.find(stem); it != verbs.end()) return it->first;
+  if (stem.size() < kVerbBuffer) {
+    char with_e[kVerbBuffer];
+    std::memcpy(with_e, stem.data(), stem.size());
+    with_e[stem.size()] = 'e';
+    if (auto it = verbs.find(absl::string_view(with_e, stem.size() + 1)); it != verbs.end()) {
+      return it->first;
+    }
+  }
   if (stem.size() >= 2 && stem[stem.size() - 1] == stem[stem.size() - 2]) {
     const absl::string_view undoubled = stem.substr(0, stem.size() - 1);
-    if (verbs.contains(undoubled)) return std::string(undoubled);
+    if (auto it = verbs.find(undoubled); it != verbs.end()) return it->first;
   }
-  return std::nullopt;
+  return absl::string_view();
 }
 
-bool HasGerundBase(absl::string_view w) { return GerundBase(w).has_value(); }
+bool HasGerundBase(absl::string_view w) { return !GerundBase(w).empty(); }
 
 // Matches a verb at tokens[j]. With `strict`, an ambiguous verb (also a noun) only counts when
 // followed by a determiner, pronoun, number, punctuation, the end of the clause or a word that
@@ -575,56 +637,61 @@ bool HasGerundBase(absl::string_view w) { return GerundBase(w).has_value(); }
 std::optional<VerbMatch> MatchVerb(TokenSpan tokens, size_t j, bool strict) {
   if (j >= tokens.size()) return std::nullopt;
   const VerbTable& verbs = Verbs();
-  const std::string written = NormWord(tokens[j]);
-  const std::optional<std::string> gerund = GerundBase(written);
-  // Candidate base forms: as written, from a gerund, from a third-person form.
-  absl::InlinedVector<std::pair<std::string, bool>, 5> bases;
-  bases.emplace_back(written, false);
-  if (gerund.has_value()) bases.emplace_back(*gerund, true);
+  const absl::string_view stripped = StripPunctView(tokens[j]);
+  const LowerText written_text(stripped);  // NormWord(tokens[j])
+  const absl::string_view written = written_text.view();
+  const absl::string_view gerund = GerundBase(written);
+  // Candidate base forms: as written, from a gerund, from a third-person form. Forms longer
+  // than any verb are left out: they match nothing.
+  struct Base {
+    absl::string_view text;
+    bool converted;
+  };
+  Base bases[5];
+  size_t base_count = 0;
+  bases[base_count++] = {written, false};
+  if (!gerund.empty()) bases[base_count++] = {gerund, true};
+  char ies[kVerbBuffer];
   if (strict && written.size() > 3 && absl::EndsWith(written, "s") &&
       !absl::EndsWith(written, "ss")) {
-    const absl::string_view w(written);
-    if (absl::EndsWith(w, "ies")) {
-      bases.emplace_back(absl::StrCat(w.substr(0, w.size() - 3), "y"), true);
+    if (absl::EndsWith(written, "ies") && written.size() - 2 <= kVerbBuffer) {
+      std::memcpy(ies, written.data(), written.size() - 3);
+      ies[written.size() - 3] = 'y';
+      bases[base_count++] = {absl::string_view(ies, written.size() - 2), true};
     }
-    if (absl::EndsWith(w, "es")) bases.emplace_back(std::string(w.substr(0, w.size() - 2)), true);
-    bases.emplace_back(std::string(w.substr(0, w.size() - 1)), true);
+    if (absl::EndsWith(written, "es")) {
+      bases[base_count++] = {written.substr(0, written.size() - 2), true};
+    }
+    bases[base_count++] = {written.substr(0, written.size() - 1), true};
   }
-  const bool phrase_ends = StripPunctView(tokens[j]).size() != tokens[j].size();
+  const bool phrase_ends = stripped.size() != tokens[j].size();
   const LowerText second_text(j + 1 < tokens.size() ? StripPunctView(tokens[j + 1])
                                                     : absl::string_view());
   const absl::string_view second = second_text.view();  // NormWord of the next token
   const bool two_word = !phrase_ends && IsParticle(second);
-  std::string phrase;
-  for (const auto& [base, converted] : bases) {
-    VerbMatch match;
-    match.gerund = converted;
+  char phrase[kVerbBuffer];
+  for (size_t b = 0; b < base_count; ++b) {
+    const absl::string_view base = bases[b].text;
+    const bool converted = bases[b].converted;
     // Two-word verbs first ("set up", "look into"), unless the first token ends a phrase.
-    if (two_word) {
-      phrase.assign(base);
-      phrase += ' ';
-      phrase.append(second.data(), second.size());
-      auto it = verbs.find(phrase);
-      if (it != verbs.end()) {
-        match.base = std::string(it->first);
-        match.length = 2;
-        match.info = it->second;
-        return match;
-      }
+    if (two_word && base.size() + 1 + second.size() <= sizeof(phrase)) {
+      std::memcpy(phrase, base.data(), base.size());
+      phrase[base.size()] = ' ';
+      std::memcpy(phrase + base.size() + 1, second.data(), second.size());
+      auto it = verbs.find(absl::string_view(phrase, base.size() + 1 + second.size()));
+      if (it != verbs.end()) return VerbMatch{it->first, 2, it->second, converted};
     }
     auto it = verbs.find(base);
     if (it == verbs.end()) continue;
-    match.base = std::string(it->first);
-    match.length = 1;
-    match.info = it->second;
-    if (strict && it->second.ambiguous &&
-        !(converted && base == bases[1].first && bases.size() > 1 && gerund.has_value())) {
+    VerbMatch match{it->first, 1, it->second, converted};
+    // A gerund's base counts even when ambiguous ("testing it").
+    if (strict && it->second.ambiguous && !(converted && !gerund.empty())) {
       const bool at_end = j + 1 >= tokens.size();
       if (!phrase_ends && !at_end && !IsDeterminer(second) && IsNounPartner(match.base, second)) {
         return std::nullopt;
       }
       // "tests", "plans", "reports": a plural noun unless a determiner follows.
-      if (converted && !gerund.has_value() && !at_end && !IsDeterminer(second)) {
+      if (converted && gerund.empty() && !at_end && !IsDeterminer(second)) {
         return std::nullopt;
       }
     }
@@ -652,17 +719,53 @@ WorkKind ClassifyByObject(unsigned cls, Sensitive&& sensitive) {
   return WorkKind::kUnknown;
 }
 
-WorkKind ClassifyPart(absl::string_view verb, absl::string_view object) {
+// The last few objects ObjectClasses read and their classes: goal splitting classifies the same
+// object under several verbs.
+class ObjectClassCache {
+ public:
+  unsigned Classes(absl::string_view object) {
+    for (const Entry& e : entries_) {
+      if (e.size == object.size() && std::memcmp(e.text, object.data(), object.size()) == 0) {
+        return e.classes;
+      }
+    }
+    const unsigned classes = ObjectClasses(object);
+    if (object.size() <= sizeof(Entry::text)) {
+      Entry& e = entries_[next_];
+      next_ = (next_ + 1) % kEntries;
+      std::memcpy(e.text, object.data(), object.size());
+      e.size = object.size();
+      e.classes = classes;
+    }
+    return classes;
+  }
+
+ private:
+  static constexpr size_t kEntries = 2;
+  struct Entry {
+    char text[64];
+    size_t size = ~size_t{0};  // none
+    unsigned classes = 0;
+  };
+  Entry entries_[kEntries];
+  size_t next_ = 0;
+};
+
+// `verb_info`, when given, is Verbs()'s entry of `verb`.
+WorkKind ClassifyPart(absl::string_view verb, absl::string_view object,
+                      ObjectClassCache* cache = nullptr, const VerbInfo* verb_info = nullptr) {
   // The object's classes and sensitivity are read only when a rule needs them (both are pure,
   // so the order of the checks below does not matter).
   std::optional<unsigned> cls_memo;
   auto cls = [&] {
-    if (!cls_memo.has_value()) cls_memo = ObjectClasses(object);
+    if (!cls_memo.has_value()) {
+      cls_memo = cache != nullptr ? cache->Classes(object) : ObjectClasses(object);
+    }
     return *cls_memo;
   };
   std::optional<Sensitivity> found;
   auto find_sensitive = [&]() -> const Sensitivity& {
-    if (!found.has_value()) found = DetectSensitivity(object);
+    if (!found.has_value()) found = DetectSensitivityKinds(object);
     return *found;
   };
   auto sensitive = [&] { return find_sensitive().any(); };
@@ -673,9 +776,12 @@ WorkKind ClassifyPart(absl::string_view verb, absl::string_view object) {
     return s.personal_data || s.secrets;
   };
   if (verb.empty()) return ClassifyByObject(cls(), sensitive);
-  auto it = Verbs().find(verb);
-  if (it == Verbs().end()) return ClassifyByObject(cls(), sensitive);
-  const VerbInfo& info = it->second;
+  if (verb_info == nullptr) {
+    auto it = Verbs().find(verb);
+    if (it == Verbs().end()) return ClassifyByObject(cls(), sensitive);
+    verb_info = &it->second;
+  }
+  const VerbInfo& info = *verb_info;
   const WorkKind kind = info.kind;
   if (info.generic) {
     if (verb == "remove" || verb == "delete") {
@@ -697,16 +803,19 @@ WorkKind ClassifyPart(absl::string_view verb, absl::string_view object) {
     if (c & kObjProse) return WorkKind::kWriteProse;
     if ((c & kObjPlan) && !(c & kObjCode)) return WorkKind::kPlan;
     if (verb == "build" && (c & kObjBuildArtifact)) return WorkKind::kExecute;
-    const bool setup_verb = verb == "set up" || verb == "setup" || verb == "create" ||
-                            verb == "prepare" || verb == "get" || verb == "make" ||
-                            verb == "update" || verb == "upgrade" || verb == "migrate" ||
-                            verb == "start" || verb == "store" || verb == "save" || verb == "add";
-    const bool making_verb = verb == "write" || verb == "build" || verb == "implement" ||
-                             verb == "develop" || verb == "code" || verb == "program" ||
-                             verb == "create" || verb == "generate";
+    auto setup_verb = [&verb] {
+      return verb == "set up" || verb == "setup" || verb == "create" || verb == "prepare" ||
+             verb == "get" || verb == "make" || verb == "update" || verb == "upgrade" ||
+             verb == "migrate" || verb == "start" || verb == "store" || verb == "save" ||
+             verb == "add";
+    };
+    auto making_verb = [&verb] {
+      return verb == "write" || verb == "build" || verb == "implement" || verb == "develop" ||
+             verb == "code" || verb == "program" || verb == "create" || verb == "generate";
+    };
     // "Write a data pipeline": software, even though it names infrastructure and data.
-    if (making_verb && (c & kObjInfra) && (c & kObjData)) return WorkKind::kCode;
-    if ((c & kObjInfra) && setup_verb && !(c & kObjCode)) return WorkKind::kExecute;
+    if ((c & kObjInfra) && (c & kObjData) && making_verb()) return WorkKind::kCode;
+    if ((c & kObjInfra) && !(c & kObjCode) && setup_verb()) return WorkKind::kExecute;
     if ((c & kObjData) && !(c & kObjCode)) return WorkKind::kAnalyze;
     if (!(c & kObjCode) && data_sensitive()) return WorkKind::kSecurity;
     if (c & kObjCode) return WorkKind::kCode;
@@ -755,6 +864,14 @@ bool IsConnector(absl::string_view w) {
   return w == "and" || w == "then" || w == "also" || w == "finally" || w == "afterwards" ||
          w == "next" || w == "plus" || w == "&" || w == "lastly" || w == "subsequently" ||
          w == "afterward";
+}
+
+// The words that may join clauses: IsConnector's and "after", "followed", "before".
+const WordSet& ClauseWords() {
+  static const auto* words =
+      new WordSet{"and", "then",   "also",         "finally",   "afterwards", "next",     "plus",
+                  "&",   "lastly", "subsequently", "afterward", "after",      "followed", "before"};
+  return *words;
 }
 
 bool IsSequenceWord(absl::string_view w) {
@@ -855,14 +972,28 @@ const WordMap<std::vector<const FillerPattern*>>& FillersByFirstWord() {
   return *index;
 }
 
+// NormWord(token) == word for a lower-case `word`, without building the normalised token.
+bool NormIs(absl::string_view token, absl::string_view word) {
+  if (token.size() < word.size()) return false;
+  const absl::string_view t = StripPunctView(token);
+  if (t.size() != word.size()) return false;
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (absl::ascii_tolower(static_cast<unsigned char>(t[i])) != word[i]) return false;
+  }
+  return true;
+}
+
 // Removes leading fillers; returns true when a sequence word ("then", "finally") was among them.
 // `starts_steps` is set when the clause opens a list of steps ("First, ...", "Start by ...").
 bool StripLeadingFillers(TokenSpan* tokens, bool* starts_steps = nullptr) {
   if (starts_steps != nullptr && !tokens->empty()) {
-    const std::string w0 = NormWord((*tokens)[0]);
-    const std::string w1 = tokens->size() > 1 ? NormWord((*tokens)[1]) : "";
-    if (w0 == "first" || w0 == "firstly" || ((w0 == "start" || w0 == "begin") && w1 == "by") ||
-        (w0 == "to" && (w1 == "start" || w1 == "begin"))) {
+    const absl::string_view w0 = (*tokens)[0];
+    auto w1_is = [tokens](absl::string_view w) {
+      return tokens->size() > 1 && NormIs((*tokens)[1], w);
+    };
+    if (NormIs(w0, "first") || NormIs(w0, "firstly") ||
+        ((NormIs(w0, "start") || NormIs(w0, "begin")) && w1_is("by")) ||
+        (NormIs(w0, "to") && (w1_is("start") || w1_is("begin")))) {
       *starts_steps = true;
     }
   }
@@ -871,19 +1002,18 @@ bool StripLeadingFillers(TokenSpan* tokens, bool* starts_steps = nullptr) {
   const auto& fillers = FillersByFirstWord();
   while (changed && !tokens->empty()) {
     changed = false;
-    // Normalise the first few tokens once; patterns are at most four words long.
-    const LowerText first(StripPunctView((*tokens)[0]));  // NormWord
+    const absl::string_view first_token = StripPunctView((*tokens)[0]);
+    if (!fillers.MayContainLowered(first_token)) break;
+    const LowerText first(first_token);  // NormWord
     auto candidates = fillers.find(first.view());
     if (candidates == fillers.end()) break;
-    std::string head[4];
-    head[0] = std::string(first.view());
-    for (size_t k = 1; k < tokens->size() && k < 4; ++k) head[k] = NormWord((*tokens)[k]);
     for (const FillerPattern* pattern : candidates->second) {
       const FillerPattern& p = *pattern;
       if (tokens->size() <= p.words.size()) continue;  // never strip a clause to nothing
+      // p.words[0] is the first token (the index key).
       bool match = true;
-      for (size_t k = 0; k < p.words.size(); ++k) {
-        if (head[k] != p.words[k]) {
+      for (size_t k = 1; k < p.words.size(); ++k) {
+        if (!NormIs((*tokens)[k], p.words[k])) {
           match = false;
           break;
         }
@@ -904,9 +1034,8 @@ bool StripLeadingFillers(TokenSpan* tokens, bool* starts_steps = nullptr) {
   }
   // Trailing politeness.
   while (!tokens->empty()) {
-    const LowerText norm(StripPunctView(tokens->back()));  // NormWord
-    const absl::string_view last = norm.view();
-    if (last == "please" || last == "asap" || last == "thanks") {
+    const absl::string_view last = tokens->back();
+    if (NormIs(last, "please") || NormIs(last, "asap") || NormIs(last, "thanks")) {
       tokens->remove_suffix(1);
     } else {
       break;
@@ -921,7 +1050,7 @@ void StripTimePhrase(TokenSpan* tokens) {
   const size_t n = tokens->size();
   if (n < 2) return;
   // A time limit ends with its unit: "minutes", "2h", "90s".
-  const std::string last = NormWord(tokens->back());
+  const absl::string_view last = StripPunctView(tokens->back());  // NormWord, but for case
   size_t digits = 0;
   while (digits < last.size() &&
          (absl::ascii_isdigit(static_cast<unsigned char>(last[digits])) || last[digits] == '.')) {
@@ -930,10 +1059,15 @@ void StripTimePhrase(TokenSpan* tokens) {
   static const auto* kUnitWords = new WordSet{
       "s",  "sec", "secs", "second", "seconds", "m",   "min",  "mins", "minute", "minutes", "h",
       "hr", "hrs", "hour", "hours",  "d",       "day", "days", "w",    "week",   "weeks"};
-  if (!kUnitWords->contains(absl::string_view(last).substr(digits))) return;
+  const absl::string_view unit = last.substr(digits);
+  if (!kUnitWords->MayContainLowered(unit) || !kUnitWords->contains(LowerText(unit).view())) {
+    return;
+  }
   for (size_t k = n > 6 ? n - 6 : 1; k < n; ++k) {
-    const std::string w = NormWord((*tokens)[k]);
-    if (w != "within" && w != "in" && w != "under" && w != "by") continue;
+    const absl::string_view w = (*tokens)[k];
+    if (!NormIs(w, "within") && !NormIs(w, "in") && !NormIs(w, "under") && !NormIs(w, "by")) {
+      continue;
+    }
     const std::string tail =
         absl::StrJoin(tokens->begin() + static_cast<std::ptrdiff_t>(k), tokens->end(), " ");
     if (ParseTimeLimitSeconds(tail, /*require_trigger=*/true) > 0) {
@@ -957,8 +1091,8 @@ struct Clause {
 // Splits a sentence's tokens into clauses at "and"/"then"/commas followed by a verb. The
 // clauses' words are appended to `pool`; words the clauses gain are kept in `store`.
 void SplitClauses(TokenSpan tokens, int group, bool sentence_after, absl::string_view origin,
-                  absl::InlinedVector<Clause, 8>* out,
-                  absl::InlinedVector<absl::string_view, 32>* pool, TextStore* store) {
+                  SmallVector<Clause, 8>* out, SmallVector<absl::string_view, 32>* pool,
+                  TextStore* store) {
   Clause cur;
   cur.begin = cur.end = pool->size();
   cur.group = group;
@@ -972,14 +1106,17 @@ void SplitClauses(TokenSpan tokens, int group, bool sentence_after, absl::string
     bool reverse = false;
     bool saw_connector = false;
     while (j < n) {
-      const LowerText norm(StripPunctView(tokens[j]));  // NormWord
+      const absl::string_view stripped = StripPunctView(tokens[j]);
+      if (!ClauseWords().MayContainLowered(stripped)) break;  // most words
+      const LowerText norm(stripped);                         // NormWord
       const absl::string_view w = norm.view();
       if (IsConnector(w)) {
         sequence = sequence || IsSequenceWord(w);
         saw_connector = true;
         ++j;
       } else if ((w == "after" || w == "followed" || w == "before") && j + 1 < n) {
-        const std::string next = NormWord(tokens[j + 1]);
+        const LowerText next_text(StripPunctView(tokens[j + 1]));  // NormWord
+        const absl::string_view next = next_text.view();
         if (next != "that" && next != "by" && !HasGerundBase(next)) break;
         if (w == "after" && next != "that") {
           reverse = true;  // "deploy after testing": testing first
@@ -1012,8 +1149,7 @@ void SplitClauses(TokenSpan tokens, int group, bool sentence_after, absl::string
       cur.before_previous = reverse;
       // "..., cleans the data" / "followed by deploying it": the clause starts imperative.
       if (verb->gerund) {
-        const absl::string_view base =
-            absl::string_view(verb->base).substr(0, verb->base.find(' '));
+        const absl::string_view base = verb->base.substr(0, verb->base.find(' '));
         pool->push_back(store->Keep(absl::StrCat(base, absl::EndsWith(tokens[j], ",") ? "," : "")));
         ++cur.end;
         i = j + 1;
@@ -1039,22 +1175,37 @@ bool IsAbbreviation(absl::string_view word_lower) {
 }
 
 // Splits a paragraph into sentences at ".", "!", "?", ";" followed by whitespace or the end.
-// The sentences (whitespace collapsed) point into `paragraph` or, when collapsing changed them,
-// into `store`.
-absl::InlinedVector<absl::string_view, 4> SplitSentences(absl::string_view paragraph,
-                                                         TextStore* store) {
-  absl::InlinedVector<absl::string_view, 4> sentences;
+// The paragraph's whitespace is collapsed already (CollapseWhitespace, perhaps with surrounding
+// spaces), so the sentences are views of it, trimmed.
+SmallVector<absl::string_view, 4> SplitSentences(absl::string_view paragraph) {
+  SmallVector<absl::string_view, 4> sentences;
   auto add = [&](absl::string_view text) {
-    std::string storage;
-    absl::string_view sentence = CollapsedView(text, &storage);
-    if (sentence.empty()) return;
-    if (!storage.empty()) sentence = store->Keep(std::move(storage));
-    sentences.push_back(sentence);
+    // CollapsedView(text): the text is collapsed apart from surrounding whitespace.
+    while (!text.empty() && IsAsciiSpace(text.front())) text.remove_prefix(1);
+    while (!text.empty() && IsAsciiSpace(text.back())) text.remove_suffix(1);
+    if (!text.empty()) sentences.push_back(text);
   };
+  // The next position of each sentence end ('.', '!', '?', ';') at or after `from`.
+  static constexpr char kEnds[] = {'.', '!', '?', ';'};
+  size_t next[4];
+  auto find = [&paragraph](char c, size_t from) {
+    const void* hit = from < paragraph.size()
+                          ? std::memchr(paragraph.data() + from, c, paragraph.size() - from)
+                          : nullptr;
+    return hit == nullptr ? paragraph.size()
+                          : static_cast<size_t>(static_cast<const char*>(hit) - paragraph.data());
+  };
+  for (int k = 0; k < 4; ++k) next[k] = find(kEnds[k], 0);
   size_t start = 0;
-  for (size_t i = 0; i < paragraph.size(); ++i) {
+  while (true) {
+    int k = 0;
+    for (int m = 1; m < 4; ++m) {
+      if (next[m] < next[k]) k = m;
+    }
+    const size_t i = next[k];
+    if (i >= paragraph.size()) break;
+    next[k] = find(kEnds[k], i + 1);
     const char c = paragraph[i];
-    if (c != '.' && c != '!' && c != '?' && c != ';') continue;
     const bool boundary = i + 1 == paragraph.size() || IsAsciiSpace(paragraph[i + 1]);
     if (!boundary) continue;
     if (c == '.') {
@@ -1074,7 +1225,9 @@ absl::InlinedVector<absl::string_view, 4> SplitSentences(absl::string_view parag
 // whitespace collapsed (CollapseWhitespace); returns where the text after the marker starts.
 std::optional<size_t> BulletEnd(absl::string_view trimmed) {
   if (trimmed.empty()) return std::nullopt;
-  for (absl::string_view marker : {"- ", "* ", "+ ", "\xE2\x80\xA2 ", "\xE2\x80\x93 "}) {
+  static constexpr absl::string_view kMarkers[] = {"- ", "* ", "+ ", "\xE2\x80\xA2 ",
+                                                   "\xE2\x80\x93 "};
+  for (absl::string_view marker : kMarkers) {
     if (absl::StartsWith(trimmed, marker)) return marker.size();
   }
   size_t k = 0;
@@ -1199,30 +1352,64 @@ absl::string_view DefaultVerbFor(WorkKind kind) {
   return "Complete";
 }
 
+// Appends the tokens joined by single spaces: absl::StrJoin(tokens, " ").
+void AppendTokens(TokenSpan tokens, std::string* out) {
+  if (tokens.empty()) return;
+  // Tokens of collapsed text are one space apart already: one copy.
+  bool contiguous = true;
+  size_t size = tokens.size() - 1;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    size += tokens[i].size();
+    if (i > 0 && (tokens[i].data() != tokens[i - 1].data() + tokens[i - 1].size() + 1 ||
+                  tokens[i].data()[-1] != ' ')) {
+      contiguous = false;
+    }
+  }
+  if (contiguous) {
+    out->append(tokens.front().data(), size);
+    return;
+  }
+  out->reserve(out->size() + size);
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (i > 0) out->push_back(' ');
+    out->append(tokens[i].data(), tokens[i].size());
+  }
+}
+
 // Builds a part from a clause's tokens (fillers already stripped).
-GoalPart MakePart(TokenSpan tokens, absl::string_view origin) {
+GoalPart MakePart(TokenSpan tokens, absl::string_view origin, ObjectClassCache* cache = nullptr) {
   GoalPart part;
-  part.origin = std::string(origin);
+  part.origin = origin;
   std::optional<VerbMatch> verb = MatchVerb(tokens, 0, /*strict=*/false);
   if (verb.has_value()) {
-    const auto verb_end = tokens.begin() + static_cast<std::ptrdiff_t>(verb->length);
-    part.object = absl::StrJoin(verb_end, tokens.end(), " ");
+    const TokenSpan head = tokens.subspan(0, verb->length);
+    AppendTokens(tokens.subspan(verb->length), &part.object);
     part.object.resize(StripTrailingPunctView(part.object).size());
+    // The text: the verb as written (or the base of a gerund), a space and the object.
+    size_t head_size = verb->base.size() + head.size();
+    for (absl::string_view t : head) head_size += t.size();
+    part.text.reserve(head_size + 1 + part.object.size());
     if (verb->gerund) {
-      part.text = verb->base;  // "Deploying it" -> "Deploy it"
+      part.text.assign(verb->base.data(), verb->base.size());  // "Deploying it" -> "Deploy it"
     } else {
-      const std::string head = absl::StrJoin(tokens.begin(), verb_end, " ");
-      part.text = std::string(StripPunctView(head));
+      AppendTokens(head, &part.text);
+      const absl::string_view stripped = StripPunctView(part.text);
+      const size_t begin = static_cast<size_t>(stripped.data() - part.text.data());
+      part.text.erase(begin + stripped.size());
+      part.text.erase(0, begin);
     }
-    if (!part.object.empty()) absl::StrAppend(&part.text, " ", part.object);
+    if (!part.object.empty()) {
+      part.text.push_back(' ');
+      part.text.append(part.object);
+    }
     CapitalizeFirstInPlace(&part.text);
-    part.verb = std::move(verb->base);
-    part.kind = ClassifyPart(part.verb, part.object);
+    part.verb = verb->base;
+    part.kind = ClassifyPart(part.verb, part.object, cache, &verb->info);
     return part;
   }
-  part.object = absl::StrJoin(tokens, " ");
+  AppendTokens(tokens, &part.object);
   part.object.resize(StripTrailingPunctView(part.object).size());
-  part.kind = ClassifyPart("", part.object);
+  part.kind = ClassifyPart("", part.object, cache);
   return part;
 }
 
@@ -1237,29 +1424,44 @@ void MakeImperative(GoalPart* part) {
   }
 }
 
-bool IsPronounObject(absl::string_view object_lower) {
-  for (absl::string_view p : {"it", "them", "this", "that", "these", "those", "the result",
-                              "the results", "the output", "everything"}) {
-    // object_lower is p or starts with p followed by a space.
-    if (absl::StartsWith(object_lower, p) &&
-        (object_lower.size() == p.size() || object_lower[p.size()] == ' ')) {
-      return true;
-    }
+// Longer than the phrases IsPronounObject looks for.
+constexpr size_t kPronounHead = 12;
+
+// Whether an object is (or starts with) a pronoun phrase: `head` is the object's first
+// kPronounHead characters (all of it when shorter) in lower case, `size` its size.
+bool IsPronounObject(absl::string_view head, size_t size) {
+  // Each pronoun starts with 'i', 't' or 'e'.
+  if (head.empty() || (head[0] != 'i' && head[0] != 't' && head[0] != 'e')) return false;
+  static constexpr absl::string_view kPronouns[] = {
+      "it",    "them",       "this",        "that",       "these",
+      "those", "the result", "the results", "the output", "everything"};
+  for (absl::string_view p : kPronouns) {
+    // The object is p or starts with p followed by a space.
+    if (absl::StartsWith(head, p) && (size == p.size() || head[p.size()] == ' ')) return true;
   }
   return false;
 }
 
-// "a REST API with tests" -> "a REST API"; nullopt without such a clause.
-std::optional<std::string> ExtractTestsClause(absl::string_view object) {
-  const LowerText lower_text(object);
-  const absl::string_view lower = lower_text.view();
+// Case-insensitive: the lower case of object[pos, pos + lower.size()) is `lower`.
+bool LowerAt(absl::string_view object, size_t pos, absl::string_view lower) {
+  if (pos + lower.size() > object.size()) return false;
+  for (size_t k = 0; k < lower.size(); ++k) {
+    if (absl::ascii_tolower(static_cast<unsigned char>(object[pos + k])) != lower[k]) return false;
+  }
+  return true;
+}
+
+// Removes a "with tests" clause: "a REST API with tests" -> "a REST API" (whitespace collapsed).
+// Returns false, leaving *object as it is, without such a clause or when nothing would remain.
+bool StripTestsClause(std::string* object) {
+  const absl::string_view text = *object;
   // Every phrase contains "test" once, so each occurrence of a phrase lines up with an
   // occurrence of "test": the phrases are looked for only there.
-  absl::InlinedVector<size_t, 4> tests;
-  for (size_t t = lower.find("test"); t != absl::string_view::npos; t = lower.find("test", t + 1)) {
-    tests.push_back(t);
+  SmallVector<size_t, 4> tests;
+  for (size_t t = 0; t + 4 <= text.size(); ++t) {
+    if ((text[t] | 0x20) == 't' && LowerAt(text, t, "test")) tests.push_back(t);
   }
-  if (tests.empty()) return std::nullopt;
+  if (tests.empty()) return false;
   // The phrases in the order they are tried, each with where "test" starts in it.
   struct Phrase {
     absl::string_view text;
@@ -1277,59 +1479,157 @@ std::optional<std::string> ExtractTestsClause(absl::string_view object) {
     return phrases;
   }();
   for (const auto& [phrase, offset] : *kPhrases) {
-    // The first occurrence of the phrase (lower.find(phrase)).
+    // The first occurrence of the phrase, ignoring case.
     size_t pos = absl::string_view::npos;
     for (size_t t : tests) {
-      if (t >= offset && lower.substr(t - offset, phrase.size()) == phrase) {
+      // The character two before "test" first: it tells most phrases apart. It is a lower-case
+      // letter in every phrase, and '| 0x20' lower-cases a letter and maps no other byte to one.
+      if (t >= offset && (text[t - 2] | 0x20) == phrase[offset - 2] &&
+          LowerAt(text, t - offset, phrase)) {
         pos = t - offset;
         break;
       }
     }
     if (pos == absl::string_view::npos) continue;
     const size_t end = pos + phrase.size();
-    if (end < lower.size() && absl::ascii_isalnum(static_cast<unsigned char>(lower[end]))) continue;
-    std::string rest;
-    rest.reserve(object.size() - phrase.size());
-    absl::StrAppend(&rest, object.substr(0, pos), object.substr(end));
-    CollapseWhitespaceInPlace(&rest);
-    return rest;
+    if (end < text.size() && absl::ascii_isalnum(static_cast<unsigned char>(text[end]))) continue;
+    // CollapseWhitespace(before + after) is empty when both are blank.
+    if (IsBlank(text.substr(0, pos)) && IsBlank(text.substr(end))) return false;
+    object->erase(pos, phrase.size());
+    CollapseWhitespaceInPlace(object);
+    return true;
   }
-  return std::nullopt;
+  return false;
+}
+
+// StripTestsClause with the last object it read and the result: parts of one sentence often
+// share their object ("Build and deploy a REST API with tests").
+class TestsClauseStripper {
+ public:
+  bool Strip(std::string* object) {
+    if (input_size_ == object->size() && std::memcmp(input_, object->data(), input_size_) == 0) {
+      if (!stripped_) return false;
+      object->assign(output_, output_size_);
+      return true;
+    }
+    if (object->size() > sizeof(input_)) return StripTestsClause(object);
+    std::memcpy(input_, object->data(), object->size());
+    input_size_ = object->size();
+    stripped_ = StripTestsClause(object);
+    output_size_ = object->size();  // never longer than the input
+    std::memcpy(output_, object->data(), output_size_);
+    return stripped_;
+  }
+
+ private:
+  char input_[64];
+  size_t input_size_ = ~size_t{0};  // none yet
+  bool stripped_ = false;
+  char output_[64];
+  size_t output_size_ = 0;
+};
+
+// The verb as written at the start of a part's text ("Build", "Set up"):
+// FirstWords(part.text, CountWords(part.verb)), a view into part.text when the words are one
+// space apart there (else into *storage).
+absl::string_view VerbTextView(const GoalPart& part, std::string* storage) {
+  if (part.verb.empty()) return absl::string_view();
+  const absl::string_view text = part.text;
+  // CountWords(part.verb); verbs are a word or two.
+  size_t n = 0;
+  bool in_word = false;
+  for (char c : part.verb) {
+    const bool space = IsAsciiSpace(c);
+    n += !space && !in_word;
+    in_word = !space;
+  }
+  if (n == 1 && !text.empty() && !IsAsciiSpace(text[0])) {
+    // The first word of the text.
+    return text.substr(
+        0, static_cast<size_t>(SkipWord(text.data(), text.data() + text.size()) - text.data()));
+  }
+  // Where the n-th word of the text ends, if the text starts with a word and its first n words
+  // are single spaces apart.
+  size_t pos = 0;
+  size_t words = 0;
+  while (pos < text.size() && !IsAsciiSpace(text[pos])) {
+    pos = static_cast<size_t>(SkipWord(text.data() + pos, text.data() + text.size()) - text.data());
+    if (++words == n) return text.substr(0, pos);
+    if (pos + 1 < text.size() && text[pos] == ' ' && !IsAsciiSpace(text[pos + 1])) {
+      ++pos;
+    } else {
+      break;
+    }
+  }
+  if (pos == text.size() && words < n && words > 0 && !IsAsciiSpace(text.back())) return text;
+  *storage = FirstWords(text, n);
+  return *storage;
 }
 
 std::string RebuildText(const GoalPart& part, absl::string_view verb_text) {
-  std::string text(verb_text);
-  if (!part.object.empty()) absl::StrAppend(&text, " ", part.object);
+  std::string text;
+  text.reserve(verb_text.size() + 1 + part.object.size());
+  text.append(verb_text.data(), verb_text.size());
+  if (!part.object.empty()) {
+    text.push_back(' ');
+    text.append(part.object);
+  }
   CapitalizeFirstInPlace(&text);
   return text;
 }
 
 // The verb as written at the start of a part's text ("Build", "Set up").
 std::string VerbText(const GoalPart& part) {
-  if (part.verb.empty()) return "";
-  return FirstWords(part.text, CountWords(part.verb));
+  std::string storage;
+  return std::string(VerbTextView(part, &storage));
 }
 
 // part->text = RebuildText(*part, VerbText(*part)), reusing the text's buffer.
 void RebuildTextInPlace(GoalPart* part) {
-  const std::string verb_text = VerbText(*part);
-  part->text.assign(verb_text);
-  if (!part->object.empty()) absl::StrAppend(&part->text, " ", part->object);
+  std::string storage;
+  const absl::string_view verb_text = VerbTextView(*part, &storage);
+  if (verb_text.data() == part->text.data()) {
+    part->text.resize(verb_text.size());  // the verb text is the start of the text
+  } else {
+    part->text.assign(verb_text.data(), verb_text.size());
+  }
+  if (!part->object.empty()) {
+    part->text.reserve(part->text.size() + 1 + part->object.size());
+    part->text.push_back(' ');
+    part->text.append(part->object);
+  }
   CapitalizeFirstInPlace(&part->text);
 }
 
-void AddSignal(std::vector<std::string>* signals, std::string signal) {
+// `signal` is a literal.
+void AddSignal(SplitSignals* signals, absl::string_view signal) {
   if (signals != nullptr && std::find(signals->begin(), signals->end(), signal) == signals->end()) {
-    signals->push_back(std::move(signal));
+    signals->push_back(signal);
   }
+}
+
+// Whether StripLeadingFillers certainly keeps every word of collapsed text (single spaces, no
+// surrounding whitespace): its first word starts no filler and its last is no politeness.
+bool StripsNoFillers(absl::string_view collapsed) {
+  if (collapsed.empty()) return true;
+  const size_t first_end = collapsed.find(' ');
+  const absl::string_view first = StripPunctView(collapsed.substr(0, first_end));
+  const auto& fillers = FillersByFirstWord();
+  if (fillers.MayContainLowered(first) && fillers.contains(LowerText(first).view())) return false;
+  const size_t last_space = collapsed.rfind(' ');
+  const absl::string_view last =
+      last_space == absl::string_view::npos ? collapsed : collapsed.substr(last_space + 1);
+  return !NormIs(last, "please") && !NormIs(last, "asap") && !NormIs(last, "thanks");
 }
 
 std::string SummaryOf(absl::string_view goal) {
   TextStore store;  // lines whose whitespace had to be collapsed
-  absl::InlinedVector<absl::string_view, 8> pieces;
-  absl::InlinedVector<bool, 8> introduces;  // the piece ended with ':'
+  SmallVector<absl::string_view, 8> pieces;
+  SmallVector<bool, 8> introduces;  // the piece ended with ':'
   size_t length = 0;
-  for (absl::string_view line : absl::StrSplit(goal, '\n')) {
+  for (size_t pos = 0, line_end = 0; line_end != absl::string_view::npos; pos = line_end + 1) {
+    line_end = goal.find('\n', pos);  // the lines of absl::StrSplit(goal, '\n')
+    absl::string_view line = goal.substr(pos, line_end - pos);
     if (length > 400) break;  // the summary keeps 100 characters
     if (line.size() > 800) line = line.substr(0, 800);
     std::string collapsed;
@@ -1356,10 +1656,14 @@ std::string SummaryOf(absl::string_view goal) {
     joined = joined_storage;
   }
   // "Can you please help me write ..." -> "Write ...".
-  const Tokens words = SplitWordViews(joined);
-  TokenSpan tokens(words);
-  StripLeadingFillers(&tokens);
-  std::string summary = absl::StrJoin(tokens, " ");
+  std::string summary = StripsNoFillers(joined) ? std::string(joined) : [joined] {
+    std::string stripped;
+    const Tokens words = SplitWordViews(joined);
+    TokenSpan tokens(words);
+    StripLeadingFillers(&tokens);
+    AppendTokens(tokens, &stripped);
+    return stripped;
+  }();
   CapitalizeFirstInPlace(&summary);
   summary.resize(StripTrailingPunctView(summary).size());
   TruncateTextInPlace(&summary, 100);
@@ -1373,31 +1677,53 @@ std::string SummaryOf(absl::string_view goal) {
 std::string ObjectPhrase(absl::string_view object) {
   // DefiniteObject(object) is prefix + rest; one that starts with "the " stays as it is.
   const auto [prefix, rest] = DefiniteParts(object);
-  if (!prefix.empty()) return absl::StrCat(prefix, rest);
+  if (!prefix.empty()) {
+    std::string out;
+    out.reserve(prefix.size() + rest.size());
+    out.append(prefix.data(), prefix.size());
+    out.append(rest.data(), rest.size());
+    return out;
+  }
   const absl::string_view definite = object;
-  absl::string_view first_word;
-  absl::string_view last_word;
-  size_t words = 0;
-  ForEachWord(definite, [&](absl::string_view word) {
-    if (words++ == 0) first_word = word;
-    last_word = word;
-    return true;
-  });
-  if (words == 0) return std::string(definite);
-  const LowerText first_text(StripPunctView(first_word));  // NormWord
-  const absl::string_view first = first_text.view();
+  // The first and the last word.
+  const char* const begin = definite.data();
+  const char* const end = begin + definite.size();
+  const char* p = begin;
+  while (p < end && IsAsciiSpace(*p)) ++p;
+  if (p == end) return std::string(definite);  // no words
+  const absl::string_view first_word(p, static_cast<size_t>(SkipWord(p, end) - p));
+  const char* last_end = end;
+  while (IsAsciiSpace(last_end[-1])) --last_end;  // stops at the first word at the latest
+  const char* last_begin = last_end;
+  while (last_begin > begin && !IsAsciiSpace(last_begin[-1])) --last_begin;
+  const absl::string_view last_word(last_begin, static_cast<size_t>(last_end - last_begin));
+  const bool several_words = last_begin != p;
   // "why the build fails" -> "the failure where the build fails".
-  if (first == "why" && words > 1) {
-    return absl::StrCat("the failure where ", definite.substr(definite.find(' ') + 1));
+  if (several_words && NormIs(first_word, "why")) {
+    const absl::string_view clause = definite.substr(definite.find(' ') + 1);
+    constexpr absl::string_view kFailure = "the failure where ";
+    std::string out;
+    out.reserve(kFailure.size() + clause.size());
+    out.append(kFailure.data(), kFailure.size());
+    out.append(clause.data(), clause.size());
+    return out;
   }
   const bool lower_case = absl::ascii_islower(static_cast<unsigned char>(definite[0]));
   // Identifiers read better bare: "pull request 42", "issue 1234".
   const bool identifier = std::any_of(last_word.begin(), last_word.end(),
                                       [](char c) { return absl::ascii_isdigit(c); });
-  if (lower_case && !identifier && !IsDeterminer(first) && first != "no" && first != "his" &&
-      first != "her" && first != "how" && first != "what" && first != "whether" &&
-      first != "where" && first != "when" && first != "which" && first != "who") {
-    return absl::StrCat("the ", definite);
+  if (!lower_case || identifier) return std::string(definite);
+  if (NormIs(first_word, "the")) return std::string(definite);  // a determiner
+  const LowerText first_text(StripPunctView(first_word));       // NormWord
+  const absl::string_view first = first_text.view();
+  if (!IsDeterminer(first) && first != "no" && first != "his" && first != "her" && first != "how" &&
+      first != "what" && first != "whether" && first != "where" && first != "when" &&
+      first != "which" && first != "who") {
+    std::string out;
+    out.reserve(4 + definite.size());
+    out.append("the ");
+    out.append(definite.data(), definite.size());
+    return out;
   }
   return std::string(definite);
 }
@@ -1474,7 +1800,9 @@ bool IsCommonWord(absl::string_view lower_word) {
   }
   // First words of two-word verbs: "set" (up), "look" (into), "roll" (out).
   std::string phrase(lower_word);
-  for (absl::string_view particle : {" up", " out", " into", " for", " down", " over"}) {
+  static constexpr absl::string_view kParticles[] = {" up",  " out",  " into",
+                                                     " for", " down", " over"};
+  for (absl::string_view particle : kParticles) {
     phrase.resize(lower_word.size());
     phrase.append(particle.data(), particle.size());
     if (Verbs().contains(phrase)) return true;
@@ -1482,11 +1810,12 @@ bool IsCommonWord(absl::string_view lower_word) {
   return false;
 }
 
-std::vector<GoalPart> SplitGoal(absl::string_view goal, std::vector<std::string>* split_signals) {
+std::vector<GoalPart> SplitGoal(absl::string_view goal, SplitSignals* split_signals) {
   // Carriage returns end lines; tabs are spaces.
   std::string normalized;
   absl::string_view text = goal;
-  if (text.find_first_of("\r\t") != absl::string_view::npos) {
+  if (std::memchr(text.data(), '\r', text.size()) != nullptr ||
+      std::memchr(text.data(), '\t', text.size()) != nullptr) {
     normalized = std::string(goal);
     std::replace(normalized.begin(), normalized.end(), '\r', '\n');
     std::replace(normalized.begin(), normalized.end(), '\t', ' ');
@@ -1502,7 +1831,7 @@ std::vector<GoalPart> SplitGoal(absl::string_view goal, std::vector<std::string>
     int header = -1;
     int list = -1;  // items of one list share it
   };
-  absl::InlinedVector<Block, 4> blocks;
+  SmallVector<Block, 4> blocks;
   std::vector<Header> headers;
   // The current paragraph: its lines joined by spaces, each after a space. A paragraph of one
   // line found in `text` is that line (`paragraph_line`) until a second line comes.
@@ -1521,8 +1850,11 @@ std::vector<GoalPart> SplitGoal(absl::string_view goal, std::vector<std::string>
     paragraph.clear();
     paragraph_line = absl::string_view();
   };
-  absl::InlinedVector<absl::string_view, 8> lines;
-  for (absl::string_view line : absl::StrSplit(text, '\n')) lines.push_back(line);
+  SmallVector<absl::string_view, 8> lines;
+  for (size_t pos = 0, end = 0; end != absl::string_view::npos; pos = end + 1) {
+    end = text.find('\n', pos);  // the lines of absl::StrSplit(text, '\n')
+    lines.push_back(text.substr(pos, end - pos));
+  }
   std::string collapsed;  // a line CollapsedView had to rewrite
   for (size_t li = 0; li < lines.size(); ++li) {
     collapsed.clear();
@@ -1575,9 +1907,9 @@ std::vector<GoalPart> SplitGoal(absl::string_view goal, std::vector<std::string>
     int list = -1;
     bool numbered = false;
   };
-  absl::InlinedVector<Clause, 8> clauses;
-  absl::InlinedVector<absl::string_view, 32> pool;  // the clauses' words
-  absl::InlinedVector<ClauseInfo, 8> info;
+  SmallVector<Clause, 8> clauses;
+  SmallVector<absl::string_view, 32> pool;  // the clauses' words
+  SmallVector<ClauseInfo, 8> info;
   int group = 0;
   int sentence_count = 0;
   // `sentence` must outlive the clauses (it lives in `blocks`, `text` or `store`).
@@ -1599,10 +1931,19 @@ std::vector<GoalPart> SplitGoal(absl::string_view goal, std::vector<std::string>
     const absl::string_view origin = block.item ? "list item" : "sentence";
     const ClauseInfo base{block.header, block.item, block.header >= 0 ? block.header : -1,
                           block.numbered};
-    for (absl::string_view sentence : SplitSentences(block.text, &store)) {
+    for (absl::string_view sentence : SplitSentences(block.text)) {
       ++sentence_count;
       // Inline list after a colon: "Build a site with: login, search and payments".
-      const size_t colon = sentence.find(": ");
+      size_t colon = absl::string_view::npos;  // sentence.find(": ")
+      for (const char *p = sentence.data(), *end = p + sentence.size();
+           (p = static_cast<const char*>(std::memchr(p, ':', static_cast<size_t>(end - p)))) !=
+           nullptr;
+           ++p) {
+        if (p + 1 < end && p[1] == ' ') {
+          colon = static_cast<size_t>(p - sentence.data());
+          break;
+        }
+      }
       if (colon != absl::string_view::npos) {
         const absl::string_view head = sentence.substr(0, colon);
         const absl::string_view tail = sentence.substr(colon + 2);
@@ -1655,10 +1996,11 @@ std::vector<GoalPart> SplitGoal(absl::string_view goal, std::vector<std::string>
   }
 
   // 3. Clauses into parts, applying list headers.
+  ObjectClassCache classes;
   std::vector<GoalPart> parts;
   parts.reserve(clauses.size() + headers.size() + 1);
   std::vector<bool> header_emitted(headers.size(), false);
-  absl::InlinedVector<int, 8> list_seen(static_cast<size_t>(lists) + headers.size() + 1, 0);
+  SmallVector<int, 8> list_seen(static_cast<size_t>(lists) + headers.size() + 1, 0);
   for (size_t c = first_clause; c < clauses.size(); ++c) {
     const Clause& clause = clauses[c];
     const ClauseInfo& ci = info[c];
@@ -1668,13 +2010,14 @@ std::vector<GoalPart> SplitGoal(absl::string_view goal, std::vector<std::string>
     if (tokens.empty()) continue;
     absl::string_view origin = clause.origin;
     if (origin == "sentence" && c > 0 && clauses[c - 1].group == clause.group) origin = "clause";
-    GoalPart part = MakePart(tokens, origin);
+    GoalPart part = MakePart(tokens, origin, &classes);
     const int h = ci.header;
     const bool noun_like =
         part.verb.empty() || part.object.empty() || Verbs().at(part.verb).ambiguous;
     if (h >= 0 && (part.verb.empty() || (headers[h].mode == HeaderMode::kFeatures && noun_like))) {
       const Header& header = headers[h];
-      GoalPart head_part = header.tokens.empty() ? GoalPart() : MakePart(header.tokens, "sentence");
+      GoalPart head_part =
+          header.tokens.empty() ? GoalPart() : MakePart(header.tokens, "sentence", &classes);
       const std::string item_text =
           StripTrailingPunct(LowerFirstWord(absl::StrJoin(tokens, " "), &IsCommonWord));
       switch (header.mode) {
@@ -1700,7 +2043,7 @@ std::vector<GoalPart> SplitGoal(absl::string_view goal, std::vector<std::string>
         case HeaderMode::kPrefix: {
           Tokens joined = header.tokens;
           joined.insert(joined.end(), tokens.begin(), tokens.end());
-          part = MakePart(joined, "list item");
+          part = MakePart(joined, "list item", &classes);
           break;
         }
         case HeaderMode::kVerb: {
@@ -1708,7 +2051,7 @@ std::vector<GoalPart> SplitGoal(absl::string_view goal, std::vector<std::string>
             const std::string verb_text = VerbText(head_part);
             Tokens joined = SplitWordViews(verb_text);
             joined.insert(joined.end(), tokens.begin(), tokens.end());
-            part = MakePart(joined, "list item");
+            part = MakePart(joined, "list item", &classes);
           }
           break;
         }
@@ -1751,33 +2094,40 @@ std::vector<GoalPart> SplitGoal(absl::string_view goal, std::vector<std::string>
         if (!parts[k].object.empty() && !parts[k].verb.empty()) {
           part.object = parts[k].object;
           RebuildTextInPlace(&part);
-          part.kind = ClassifyPart(part.verb, part.object);
+          part.kind = ClassifyPart(part.verb, part.object, &classes);
           break;
         }
       }
     }
     if (i == 0 || part.verb.empty()) continue;
-    const LowerText lower_text(part.object);
-    const absl::string_view lower = lower_text.view();
-    if (IsPronounObject(lower)) {
+    // The object's start in lower case (the pronoun phrases are shorter) and its size.
+    char head_buffer[kPronounHead];
+    const size_t object_size = part.object.size();
+    const absl::string_view head(head_buffer, std::min(object_size, sizeof(head_buffer)));
+    AsciiLowerInto(absl::string_view(part.object).substr(0, head.size()), head_buffer);
+    if (IsPronounObject(head, object_size)) {
       part.refers_back = true;
       const GoalPart& prev = parts[i - 1];
-      const std::string prev_first =
-          prev.object.empty() ? "" : NormWord(FirstWords(prev.object, 1));
-      const bool clause_object = prev_first == "why" || prev_first == "how" ||
-                                 prev_first == "what" || prev_first == "whether" ||
-                                 prev_first == "where" || prev_first == "when" ||
-                                 prev_first == "which" || prev_first == "who";
+      absl::string_view prev_first;  // the first word of prev.object (NormWord compares below)
+      ForEachWord(prev.object, [&prev_first](absl::string_view w) {
+        prev_first = w;
+        return false;
+      });
+      const bool clause_object = NormIs(prev_first, "why") || NormIs(prev_first, "how") ||
+                                 NormIs(prev_first, "what") || NormIs(prev_first, "whether") ||
+                                 NormIs(prev_first, "where") || NormIs(prev_first, "when") ||
+                                 NormIs(prev_first, "which") || NormIs(prev_first, "who");
+      auto object_is = [&](absl::string_view w) { return object_size == w.size() && head == w; };
       if (!prev.object.empty() && !clause_object &&
-          (lower == "it" || lower == "them" || lower == "this" || absl::StartsWith(lower, "it ") ||
-           absl::StartsWith(lower, "them "))) {
+          (object_is("it") || object_is("them") || object_is("this") ||
+           absl::StartsWith(head, "it ") || absl::StartsWith(head, "them "))) {
         const size_t space = part.object.find(' ');
         const std::string tail = space == std::string::npos ? "" : part.object.substr(space);
         part.object = absl::StrCat(DefiniteObject(prev.object), tail);
         std::string verb_text = VerbText(part);
         written[i] = std::exchange(part.text, RebuildText(part, verb_text));
         if (part.kind == WorkKind::kUnknown || Verbs().at(part.verb).generic) {
-          part.kind = ClassifyPart(part.verb, part.object);
+          part.kind = ClassifyPart(part.verb, part.object, &classes);
         }
       }
     }
@@ -1809,28 +2159,46 @@ std::vector<GoalPart> SplitGoal(absl::string_view goal, std::vector<std::string>
   }
 
   // 6. "with tests" becomes its own test-writing part after the code that it tests.
+  TestsClauseStripper tests_clause;
   for (size_t i = 0; i < parts.size(); ++i) {
     GoalPart& part = parts[i];
     if (part.verb.empty()) continue;
-    std::optional<std::string> object = ExtractTestsClause(part.object);
-    if (!object.has_value() || object->empty()) continue;
-    part.object = *std::move(object);
+    if (!tests_clause.Strip(&part.object)) continue;
     RebuildTextInPlace(&part);
-    part.kind = ClassifyPart(part.verb, part.object);
-    const std::string target = DefiniteObject(part.object);
-    bool exists = false;
-    const LowerText target_lower(target);
-    for (const GoalPart& p : parts) {
-      if (p.kind == WorkKind::kWriteTests &&
-          absl::StrContains(LowerText(p.object).view(), target_lower.view())) {
-        exists = true;
-      }
+    part.kind = ClassifyPart(part.verb, part.object, &classes);
+    // The target, DefiniteObject(part.object): on the stack when short.
+    const auto [article, rest] = DefiniteParts(part.object);
+    char target_buffer[64];
+    std::string target_storage;
+    absl::string_view target;
+    if (article.size() + rest.size() <= sizeof(target_buffer)) {
+      std::memcpy(target_buffer, article.data(), article.size());
+      if (!rest.empty()) std::memcpy(target_buffer + article.size(), rest.data(), rest.size());
+      target = absl::string_view(target_buffer, article.size() + rest.size());
+    } else {
+      target_storage = absl::StrCat(article, rest);
+      target = target_storage;
     }
-    if (exists) continue;
+    auto writes_tests = [](const GoalPart& p) { return p.kind == WorkKind::kWriteTests; };
+    if (std::any_of(parts.begin(), parts.end(), writes_tests)) {
+      const LowerText lower_target(target);
+      bool exists = false;
+      for (const GoalPart& p : parts) {
+        if (writes_tests(p) && absl::StrContains(LowerText(p.object).view(), lower_target.view())) {
+          exists = true;
+        }
+      }
+      if (exists) continue;
+    }
     GoalPart tests;
+    // "tests for " + the target.
+    constexpr absl::string_view kTestsFor = "tests for ";
+    tests.object.reserve(kTestsFor.size() + target.size());
+    tests.object.append(kTestsFor.data(), kTestsFor.size());
+    tests.object.append(target.data(), target.size());
     tests.verb = "write";
-    tests.object = absl::StrCat("tests for ", target);
-    tests.text = absl::StrCat("Write tests for ", target);
+    tests.text.reserve(6 + tests.object.size());
+    tests.text.append("Write ").append(tests.object);
     tests.kind = WorkKind::kWriteTests;
     tests.origin = "with tests";
     tests.sentence = part.sentence;
@@ -1855,6 +2223,8 @@ std::vector<GoalPart> SplitGoal(absl::string_view goal, std::vector<std::string>
   for (size_t i = 1; i < parts.size(); ++i) {
     GoalPart& part = parts[i];
     if (part.kind != WorkKind::kWriteTests || part.verb.empty()) continue;
+    // The parts made for "with tests" clauses name their target ("tests for ...").
+    if (absl::StartsWith(part.object, "tests for ")) continue;
     const LowerText lower_text(part.object);
     const absl::string_view lower = lower_text.view();
     if (ContainsPhrase(lower, "for") || ContainsPhrase(lower, "of") ||
@@ -1880,10 +2250,11 @@ std::vector<GoalPart> SplitGoal(absl::string_view goal, std::vector<std::string>
     if (part.text.empty()) continue;
     const absl::Span<const GoalPart> unique(parts.data(), kept);
     for (const GoalPart& earlier : unique) {
-      if (!part.object.empty() && absl::EqualsIgnoreCase(earlier.object, part.object)) {
-        const std::string definite = DefiniteObject(part.object);
-        if (definite != part.object) {
-          part.object = definite;
+      if (!part.object.empty() && EqualsFold(earlier.object, part.object)) {
+        // part.object = DefiniteObject(part.object), when that changes it.
+        const auto [article, rest] = DefiniteParts(part.object);
+        if (!article.empty()) {
+          part.object.replace(0, part.object.size() - rest.size(), article.data(), article.size());
           RebuildTextInPlace(&part);
         }
         break;
@@ -1891,7 +2262,7 @@ std::vector<GoalPart> SplitGoal(absl::string_view goal, std::vector<std::string>
     }
     bool duplicate = false;
     for (const GoalPart& earlier : unique) {
-      if (absl::EqualsIgnoreCase(earlier.text, part.text)) duplicate = true;
+      if (EqualsFold(earlier.text, part.text)) duplicate = true;
     }
     if (duplicate) continue;
     if (kept != i) parts[kept] = std::move(part);
@@ -1912,35 +2283,69 @@ GoalPart ParseAction(absl::string_view action) {
 }
 
 std::string ActionVerb(absl::string_view action) {
+  // Usually StripLeadingFillers strips nothing (the first word starts no filler, the last is no
+  // politeness): then only the first two words matter to MatchVerb.
+  absl::string_view head[2];
+  size_t head_size = 0;
+  ForEachWord(action, [&](absl::string_view w) {
+    head[head_size++] = w;
+    return head_size < 2;
+  });
+  if (head_size == 0) return std::string();
+  const char* const begin = action.data();
+  const char* last_end = begin + action.size();
+  while (IsAsciiSpace(last_end[-1])) --last_end;  // stops at the first word at the latest
+  const char* last_begin = last_end;
+  while (last_begin > begin && !IsAsciiSpace(last_begin[-1])) --last_begin;
+  const absl::string_view last(last_begin, static_cast<size_t>(last_end - last_begin));
+  const absl::string_view first = StripPunctView(head[0]);
+  const auto& fillers = FillersByFirstWord();
+  const bool filler = fillers.MayContainLowered(first) && fillers.contains(LowerText(first).view());
+  if (!filler && !NormIs(last, "please") && !NormIs(last, "asap") && !NormIs(last, "thanks")) {
+    std::optional<VerbMatch> verb = MatchVerb(TokenSpan(head, head_size), 0, /*strict=*/false);
+    return verb.has_value() ? std::string(verb->base) : std::string();
+  }
   const Tokens words = SplitWordViews(action);
   TokenSpan tokens(words);
   StripLeadingFillers(&tokens);
   std::optional<VerbMatch> verb = MatchVerb(tokens, 0, /*strict=*/false);
-  return verb.has_value() ? std::move(verb->base) : std::string();
+  return verb.has_value() ? std::string(verb->base) : std::string();
 }
 
 WorkKind ClassifyAction(absl::string_view action) { return ParseAction(action).kind; }
 
-Sensitivity DetectSensitivity(absl::string_view text) {
-  Sensitivity result;
-  // Terms indexed by their first word, so one pass over the words finds every match. Words are
-  // runs of letters and digits compared in lower case; `lengths` filters them before the look-up
-  // (bit n of lengths[c]: some first word starts with c and is n characters long).
-  struct Index {
-    absl::flat_hash_map<absl::string_view, std::vector<const SensitiveTerm*>> by_first_word;
-    uint32_t lengths[256] = {};
-  };
+namespace {
+
+// Sensitive terms indexed by their first word, so one pass over the words finds every match.
+// Words are runs of letters and digits compared in lower case; `lengths` and `last_lengths`
+// filter them before the look-up (bit n of lengths[c]: some first word starts with c and is n
+// characters long; of last_lengths[c]: some first word ends with c and is n characters long).
+struct SensitiveIndex {
+  WordMap<std::vector<const SensitiveTerm*>> by_first_word;
+  uint32_t lengths[256] = {};
+  uint32_t last_lengths[256] = {};
+};
+
+const SensitiveIndex& GetSensitiveIndex() {
   static const auto* index = [] {
-    auto* index = new Index();
+    auto* index = new SensitiveIndex();
     for (const SensitiveTerm& term : SensitiveTerms()) {
       const absl::string_view first = term.phrase.substr(0, term.phrase.find(' '));
       index->by_first_word[first].push_back(&term);
       index->lengths[static_cast<unsigned char>(first[0])] |= uint32_t{1} << first.size();
+      index->last_lengths[static_cast<unsigned char>(first.back())] |= uint32_t{1} << first.size();
     }
     return index;
   }();
-  // The text is read as if normalised byte for byte (lower case, everything else a space), so
-  // offsets map back to the original text.
+  return *index;
+}
+
+// Calls match(term, pos) for each occurrence of a sensitive term in `text` at byte `pos`, in
+// order of position (the terms of one position in index order). The text is read as if
+// normalised byte for byte (lower case, everything else a space), so offsets map back to it.
+template <typename Match>
+void ForEachSensitiveTerm(absl::string_view text, Match&& match) {
+  const SensitiveIndex& index = GetSensitiveIndex();
   auto alnum = [](char c) { return absl::ascii_isalnum(static_cast<unsigned char>(c)); };
   auto lower = [](char c) { return absl::ascii_tolower(static_cast<unsigned char>(c)); };
   auto norm_equals = [&](size_t pos, absl::string_view phrase) {
@@ -1950,11 +2355,6 @@ Sensitivity DetectSensitivity(absl::string_view text) {
     }
     return true;
   };
-  struct Hit {
-    size_t pos;
-    size_t len;
-  };
-  absl::InlinedVector<Hit, 4> hits;
   const size_t n = text.size();
   char word[32];
   size_t pos = 0;
@@ -1964,24 +2364,50 @@ Sensitivity DetectSensitivity(absl::string_view text) {
     while (end < n && alnum(text[end])) ++end;
     const size_t len = end - pos;
     if (len > 0 && len < 32 &&
-        ((index->lengths[static_cast<unsigned char>(lower(text[pos]))] >> len) & 1) != 0) {
+        ((index.lengths[static_cast<unsigned char>(lower(text[pos]))] >> len) & 1) != 0 &&
+        ((index.last_lengths[static_cast<unsigned char>(lower(text[end - 1]))] >> len) & 1) != 0) {
       for (size_t k = 0; k < len; ++k) word[k] = lower(text[pos + k]);
-      auto it = index->by_first_word.find(absl::string_view(word, len));
-      if (it != index->by_first_word.end()) {
+      auto it = index.by_first_word.find(absl::string_view(word, len));
+      if (it != index.by_first_word.end()) {
         for (const SensitiveTerm* term : it->second) {
           const size_t term_end = pos + term->phrase.size();
           if (term_end <= n && norm_equals(pos, term->phrase) &&
               (term_end == n || !alnum(text[term_end]))) {
-            if (term->kind == 0) result.personal_data = true;
-            if (term->kind == 1) result.secrets = true;
-            if (term->kind == 2) result.exploitation = true;
-            hits.push_back({pos, term->phrase.size()});
+            match(*term, pos);
           }
         }
       }
     }
     pos = end;
   }
+}
+
+void SetKind(const SensitiveTerm& term, Sensitivity* result) {
+  if (term.kind == 0) result->personal_data = true;
+  if (term.kind == 1) result->secrets = true;
+  if (term.kind == 2) result->exploitation = true;
+}
+
+}  // namespace
+
+Sensitivity DetectSensitivityKinds(absl::string_view text) {
+  Sensitivity result;
+  ForEachSensitiveTerm(text,
+                       [&result](const SensitiveTerm& term, size_t) { SetKind(term, &result); });
+  return result;
+}
+
+Sensitivity DetectSensitivity(absl::string_view text) {
+  Sensitivity result;
+  struct Hit {
+    size_t pos;
+    size_t len;
+  };
+  SmallVector<Hit, 4> hits;
+  ForEachSensitiveTerm(text, [&](const SensitiveTerm& term, size_t pos) {
+    SetKind(term, &result);
+    hits.push_back({pos, term.phrase.size()});
+  });
   std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
     return a.pos != b.pos ? a.pos < b.pos : a.len > b.len;
   });
@@ -2027,71 +2453,133 @@ bool ParseNumber(absl::string_view t, double* value) {
 
 }  // namespace
 
+namespace {
+
+// Whether `text` has an ASCII digit; sixteen characters a step.
+bool HasDigit(absl::string_view text) {
+  auto digits = [](const char* p) {  // a bit for each of p[0, 16) that is a digit
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // Signed compares: bytes from 0x80 up are negative, below '0'.
+    return _mm_movemask_epi8(_mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                           _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1))));
+  };
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  for (; end - p >= 16; p += 16) {
+    if (digits(p) != 0) return true;
+  }
+  if (p == end) return false;
+  char padded[16] = {};  // the rest, padded with zeros (no digits)
+  std::memcpy(padded, p, static_cast<size_t>(end - p));
+  return digits(padded) != 0;
+}
+
+}  // namespace
+
+namespace {
+
+// Bit i is set when p[i], p[i + 1] (either case) is "se", "mi", "hr", "ho", "da" or "we", for i
+// in [0, 16): reads p[0, 17).
+uint32_t UnitPairStarts(const unsigned char* p) {
+  const __m128i lower = _mm_set1_epi8(0x20);  // '|' 0x20 lower-cases letters, makes no others
+  const __m128i first = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), lower);
+  const __m128i second =
+      _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 1)), lower);
+  auto is = [](__m128i v, char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
+  const __m128i e = is(second, 'e');
+  const __m128i pairs = _mm_or_si128(
+      _mm_or_si128(_mm_and_si128(_mm_or_si128(is(first, 's'), is(first, 'w')), e),
+                   _mm_and_si128(is(first, 'm'), is(second, 'i'))),
+      _mm_or_si128(_mm_and_si128(is(first, 'h'), _mm_or_si128(is(second, 'r'), is(second, 'o'))),
+                   _mm_and_si128(is(first, 'd'), is(second, 'a'))));
+  return static_cast<uint32_t>(_mm_movemask_epi8(pairs));
+}
+
+}  // namespace
+
 int64_t ParseTimeLimitSeconds(absl::string_view text, bool require_trigger) {
   // A limit needs a number in digits or a unit of more than one letter (a one-letter unit only
   // counts after digits): without a digit and without "sec", "min", "hr", "hou", "day" or "wee"
   // anywhere there is none.
-  bool possible = false;
-  for (size_t i = 0; i < text.size() && !possible; ++i) {
-    const char c = absl::ascii_tolower(static_cast<unsigned char>(text[i]));
-    auto next_are = [&](absl::string_view rest) {
-      return i + 1 + rest.size() <= text.size() &&
-             absl::EqualsIgnoreCase(text.substr(i + 1, rest.size()), rest);
+  const bool digits = HasDigit(text);
+  if (!digits) {
+    const unsigned char* const begin = reinterpret_cast<const unsigned char*>(text.data());
+    const unsigned char* const end = begin + text.size();
+    // Whether "sec", "min", "hr", "hou", "day" or "wee" starts at p (either case).
+    auto unit_at = [end](const unsigned char* p) {
+      // The next characters in lower case (letters only: '|' 0x20 maps no other byte to them).
+      const char c1 = p + 1 < end ? static_cast<char>(p[1] | 0x20) : '\0';
+      const char c2 = p + 2 < end ? static_cast<char>(p[2] | 0x20) : '\0';
+      switch (*p | 0x20) {
+        case 's':
+          return c1 == 'e' && c2 == 'c';
+        case 'm':
+          return c1 == 'i' && c2 == 'n';
+        case 'h':
+          return c1 == 'r' || (c1 == 'o' && c2 == 'u');
+        case 'd':
+          return c1 == 'a' && c2 == 'y';
+        case 'w':
+          return c1 == 'e' && c2 == 'e';
+        default:
+          return false;
+      }
     };
-    if (absl::ascii_isdigit(static_cast<unsigned char>(c))) {
-      possible = true;
-      break;
+    // unit_at(p) needs its first two characters, in either case ("se", "mi", "hr", "ho", "da" or
+    // "we"): sixteen positions a step find where they are.
+    bool possible = false;
+    const unsigned char* p = begin;
+    auto check = [&unit_at, &possible](const unsigned char* at, uint32_t starts) {
+      for (; starts != 0 && !possible; starts &= starts - 1) {
+        possible = unit_at(at + __builtin_ctz(starts));
+      }
+    };
+    for (; end - p >= 17 && !possible; p += 16) check(p, UnitPairStarts(p));
+    if (p < end && !possible) {
+      // The rest, padded with zeros (no letters).
+      unsigned char padded[32] = {};
+      std::memcpy(padded, p, static_cast<size_t>(end - p));
+      check(p, UnitPairStarts(padded));
     }
-    switch (c) {
-      case 's':
-        possible = next_are("ec");
-        break;
-      case 'm':
-        possible = next_are("in");
-        break;
-      case 'h':
-        possible = next_are("r") || next_are("ou");
-        break;
-      case 'd':
-        possible = next_are("ay");
-        break;
-      case 'w':
-        possible = next_are("ee");
-        break;
-      default:
-        break;
-    }
+    if (!possible) return 0;
   }
-  if (!possible) return 0;
-  // Lower case; "<2 minutes", "≤ 2h": make the comparison its own token; "30-minute": split.
-  // Each byte becomes at most three.
-  char stack_buffer[512];
-  std::string heap_buffer;
-  char* const begin = 3 * text.size() <= sizeof(stack_buffer)
-                          ? stack_buffer
-                          : (heap_buffer.resize(3 * text.size()), heap_buffer.data());
-  char* out = begin;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '<') {
-      *out++ = ' ';
-      *out++ = '<';
-      *out++ = ' ';
-    } else if (c == '-') {
-      *out++ = ' ';
-    } else if (c == '\xE2' && text.substr(i, 3) == "\xE2\x89\xA4") {
-      *out++ = ' ';
-      *out++ = '<';
-      *out++ = ' ';
-      i += 2;
+  // The tokens of the text read in lower case, with "<" and "≤" as tokens of their own ("<2
+  // minutes", "≤ 2h") and '-' as a space ("30-minute"), each without surrounding punctuation
+  // (but "<"): views of `text`, compared in lower case below.
+  static constexpr absl::string_view kLess = "<";
+  auto is_le = [&text](size_t i) {  // "≤" at text[i]
+    return i + 2 < text.size() && text[i + 1] == '\x89' && text[i + 2] == '\xA4';
+  };
+  // kClass[c]: 0 a word character, 1 a separator (whitespace, '-'), 2 '<', 3 the first byte of
+  // "≤" (or of another character, then part of a word).
+  static constexpr std::array<uint8_t, 256> kClass = [] {
+    std::array<uint8_t, 256> table{};
+    for (char c : std::string_view(" \t\n\v\f\r-")) table[static_cast<unsigned char>(c)] = 1;
+    table['<'] = 2;
+    table[0xE2] = 3;
+    return table;
+  }();
+  SmallVector<absl::string_view, 32> tokens;
+  const size_t n = text.size();
+  for (size_t i = 0; i < n;) {
+    const uint8_t kind = kClass[static_cast<unsigned char>(text[i])];
+    if (kind == 1) {
+      ++i;
+    } else if (kind == 2 || (kind == 3 && is_le(i))) {
+      tokens.push_back(kLess);
+      i += kind == 2 ? 1 : 3;
     } else {
-      *out++ = absl::ascii_tolower(static_cast<unsigned char>(c));
+      const size_t word = i++;
+      while (i < n) {
+        const uint8_t next = kClass[static_cast<unsigned char>(text[i])];
+        if (next == 0 || (next == 3 && !is_le(i))) {
+          ++i;
+        } else {
+          break;
+        }
+      }
+      tokens.push_back(StripPunctView(text.substr(word, i - word)));
     }
-  }
-  const absl::string_view lower(begin, static_cast<size_t>(out - begin));
-  WordViews tokens = SplitWordViews(lower);
-  for (absl::string_view& t : tokens) {
-    if (t != "<") t = StripPunctView(t);
   }
 
   static const WordMap<int64_t> kUnits = {
@@ -2111,6 +2599,36 @@ int64_t ParseTimeLimitSeconds(absl::string_view text, bool require_trigger) {
       "budget", "inside", "most",     "than",  "only",    "timebox", "cap",     "capped",
       "less",   "fewer",  "about",    "take",  "takes",   "spend",   "last",    "completed",
       "done",   "finish", "finished", "allow", "allowed", "have",    "lasting", "upto"};
+  // A token in lower case in `buffer`, for the look-ups above; tokens longer than any of their
+  // words come back as "\x01" (which matches none).
+  struct Lowered {
+    char buffer[16];
+    absl::string_view Of(absl::string_view t) {
+      if (t.size() > sizeof(buffer)) return "\x01";
+      AsciiLowerInto(t, buffer);
+      return absl::string_view(buffer, t.size());
+    }
+  };
+  // Without a digit a limit needs a unit word of two letters or more (a number word before a
+  // one-letter unit does not count): most text has neither.
+  if (!digits) {
+    bool unit = false;
+    for (absl::string_view t : tokens) {
+      Lowered lower;
+      if (t.size() >= 2 && kUnits.MayContainLowered(t) && kUnits.contains(lower.Of(t))) {
+        unit = true;
+        break;
+      }
+    }
+    if (!unit) return 0;
+  }
+  auto lower_is = [](absl::string_view t, absl::string_view lower) {
+    if (t.size() != lower.size()) return false;
+    for (size_t k = 0; k < t.size(); ++k) {
+      if (absl::ascii_tolower(static_cast<unsigned char>(t[k])) != lower[k]) return false;
+    }
+    return true;
+  };
 
   int64_t best = 0;
   for (size_t i = 0; i < tokens.size(); ++i) {
@@ -2118,8 +2636,9 @@ int64_t ParseTimeLimitSeconds(absl::string_view text, bool require_trigger) {
     int64_t unit = 0;
     size_t unit_at = i + 1;
     const absl::string_view t = tokens[i];
-    if (!t.empty() && (absl::ascii_isdigit(static_cast<unsigned char>(t[0])) || t[0] == '.') &&
-        ParseNumber(t, &value)) {
+    const bool numeric =
+        !t.empty() && (absl::ascii_isdigit(static_cast<unsigned char>(t[0])) || t[0] == '.');
+    if (numeric && ParseNumber(LowerText(t).view(), &value)) {
       // "30" followed by a unit token.
     } else {
       // "30min", "2h", "90s".
@@ -2128,15 +2647,19 @@ int64_t ParseTimeLimitSeconds(absl::string_view text, bool require_trigger) {
              (absl::ascii_isdigit(static_cast<unsigned char>(t[k])) || t[k] == '.')) {
         ++k;
       }
-      if (k > 0 && k < t.size() && kUnits.contains(t.substr(k)) &&
+      Lowered suffix;
+      const absl::string_view unit_word = k > 0 && k < t.size() ? suffix.Of(t.substr(k)) : "";
+      if (k > 0 && k < t.size() && kUnits.contains(unit_word) &&
           ParseNumber(t.substr(0, k), &value)) {
-        unit = kUnits.at(t.substr(k));
+        unit = kUnits.at(unit_word);
         unit_at = i;
-      } else if (auto it = kNumberWords.find(t); it != kNumberWords.end()) {
+      } else if (!kNumberWords.MayContainLowered(t)) {
+        continue;
+      } else if (Lowered word; auto it = kNumberWords.find(word.Of(t))) {
         value = it->second;
         // "half an hour", "an hour and a half" are close enough as "half" + "an hour".
-        if (t == "half" && i + 1 < tokens.size() &&
-            (tokens[i + 1] == "an" || tokens[i + 1] == "a")) {
+        if (it->first == "half" && i + 1 < tokens.size() &&
+            (lower_is(tokens[i + 1], "an") || lower_is(tokens[i + 1], "a"))) {
           unit_at = i + 2;
         }
       } else {
@@ -2145,7 +2668,8 @@ int64_t ParseTimeLimitSeconds(absl::string_view text, bool require_trigger) {
     }
     if (unit == 0) {
       if (unit_at >= tokens.size()) continue;
-      auto it = kUnits.find(tokens[unit_at]);
+      Lowered unit_text;
+      auto it = kUnits.find(unit_text.Of(tokens[unit_at]));
       // Single letters as separate tokens are too ambiguous ("2 m" is fine, "a m" is not).
       if (it == kUnits.end() || (it->first.size() == 1 && !absl::ascii_isdigit(t[0]))) continue;
       unit = it->second;
@@ -2154,7 +2678,11 @@ int64_t ParseTimeLimitSeconds(absl::string_view text, bool require_trigger) {
     if (require_trigger) {
       bool triggered = false;
       for (size_t back = 1; back <= 3 && back <= i; ++back) {
-        if (kTriggers.contains(tokens[i - back])) triggered = true;
+        const absl::string_view before = tokens[i - back];
+        Lowered trigger;
+        if (kTriggers.MayContainLowered(before) && kTriggers.contains(trigger.Of(before))) {
+          triggered = true;
+        }
       }
       if (!triggered) continue;
     }
@@ -2164,12 +2692,15 @@ int64_t ParseTimeLimitSeconds(absl::string_view text, bool require_trigger) {
   return best;
 }
 
-std::vector<std::string> DetectLanguages(absl::string_view constraint) {
-  struct Language {
-    absl::string_view display;
-    bool ambiguous;
-  };
-  // By the token that names the language.
+namespace {
+
+struct Language {
+  absl::string_view display;
+  bool ambiguous;
+};
+
+// By the token that names the language.
+inline const WordMap<Language>& Languages() {
   static const auto* kLanguages = new WordMap<Language>{{"python", {"Python", false}},
                                                         {"python3", {"Python", false}},
                                                         {"golang", {"Go", false}},
@@ -2208,32 +2739,55 @@ std::vector<std::string> DetectLanguages(absl::string_view constraint) {
                                                         {"fortran", {"Fortran", false}},
                                                         {"matlab", {"MATLAB", false}},
                                                         {"f#", {"F#", false}}};
+  return *kLanguages;
+}
+
+// Longer than every word of Languages() and of DetectLanguages' other lists.
+constexpr size_t kLongestLanguageWord = 12;
+
+// Whether some word of `text` names a language: most text names none, and then DetectLanguages
+// need not read the words' context.
+bool NamesLanguage(absl::string_view text) {
+  const WordMap<Language>& languages = Languages();
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  while (p < end) {
+    if (IsAsciiSpace(*p)) {
+      ++p;
+      continue;
+    }
+    const char* const word = p;
+    p = SkipWord(p, end);
+    const absl::string_view stripped =
+        StripPunctView(absl::string_view(word, static_cast<size_t>(p - word)));
+    if (stripped.empty() || stripped.size() > kLongestLanguageWord ||
+        !languages.MayContainLowered(stripped)) {
+      continue;
+    }
+    char lower[kLongestLanguageWord];
+    AsciiLowerInto(stripped, lower);
+    if (languages.contains(absl::string_view(lower, stripped.size()))) return true;
+  }
+  return false;
+}
+
+// DetectLanguages for text that names a language, each language appended to *found unless it is
+// there already; returns whether the text names any.
+bool AppendNamedLanguages(absl::string_view constraint, std::vector<std::string>* found) {
+  const WordMap<Language>* kLanguages = &Languages();
   static const WordSet kIntro = {"in",      "use",  "using", "with", "language",
                                  "written", "lang", "write", "only", "pure"};
   static const WordSet kNegations = {"no",      "not",   "don't",  "dont",      "avoid",
                                      "without", "never", "except", "excluding", "nor"};
   // The words of the constraint in lower case without surrounding punctuation. Words longer
   // than any word of the tables above are kept empty: neither matches anything.
-  constexpr size_t kLongestWord = 12;
-  // Most text names no language at all: look for one before reading the words' context.
-  bool any_language = false;
-  ForEachWord(constraint, [&](absl::string_view word) {
-    const absl::string_view stripped = StripPunctView(word);
-    if (stripped.empty() || stripped.size() > kLongestWord) return true;
-    char lower[kLongestWord];
-    for (size_t k = 0; k < stripped.size(); ++k) {
-      lower[k] = absl::ascii_tolower(static_cast<unsigned char>(stripped[k]));
-    }
-    any_language = kLanguages->contains(absl::string_view(lower, stripped.size()));
-    return !any_language;
-  });
-  if (!any_language) return {};
+  constexpr size_t kLongestWord = kLongestLanguageWord;
   struct Token {
     char text[kLongestWord];
     uint8_t size;
     absl::string_view view() const { return absl::string_view(text, size); }
   };
-  absl::InlinedVector<Token, 16> tokens;
+  SmallVector<Token, 16> tokens;
   ForEachWord(constraint, [&tokens](absl::string_view word) {
     const absl::string_view stripped = StripPunctView(word);
     Token& t = tokens.emplace_back();
@@ -2247,7 +2801,7 @@ std::vector<std::string> DetectLanguages(absl::string_view constraint) {
     return std::any_of(tokens.begin(), tokens.end(),
                        [](const Token& t) { return t.view() == "only"; });
   };
-  std::vector<std::string> found;
+  bool any = false;
   for (size_t i = 0; i < tokens.size(); ++i) {
     auto it = kLanguages->find(tokens[i].view());
     if (it == kLanguages->end()) continue;
@@ -2263,21 +2817,43 @@ std::vector<std::string> DetectLanguages(absl::string_view constraint) {
                               tokens.size() == 1 || (tokens.size() <= 3 && says_only());
       if (!introduced) continue;
     }
-    if (std::find(found.begin(), found.end(), lang.display) == found.end()) {
-      found.emplace_back(lang.display);
+    any = true;
+    if (std::find(found->begin(), found->end(), lang.display) == found->end()) {
+      found->emplace_back(lang.display);
     }
   }
+  return any;
+}
+
+}  // namespace
+
+std::vector<std::string> DetectLanguages(absl::string_view constraint) {
+  std::vector<std::string> found;
+  if (NamesLanguage(constraint)) AppendNamedLanguages(constraint, &found);
   return found;
 }
 
-std::string FormatDuration(int64_t seconds) {
-  auto plural = [](int64_t n, absl::string_view unit) {
-    return absl::StrCat(n, " ", unit, n == 1 ? "" : "s");
+void AppendDuration(int64_t seconds, std::string* out) {
+  auto plural = [out](int64_t n, absl::string_view unit) {
+    // "<n> <unit>[s]", built on the stack and appended at once.
+    char text[absl::numbers_internal::kFastToBufferSize + 10];
+    char* end = absl::numbers_internal::FastIntToBuffer(n, text);
+    *end++ = ' ';
+    std::memcpy(end, unit.data(), unit.size());
+    end += unit.size();
+    if (n != 1) *end++ = 's';
+    out->append(text, static_cast<size_t>(end - text));
   };
   if (seconds >= 86400 && seconds % 86400 == 0) return plural(seconds / 86400, "day");
   if (seconds >= 3600 && seconds % 3600 == 0) return plural(seconds / 3600, "hour");
   if (seconds >= 60 && seconds % 60 == 0) return plural(seconds / 60, "minute");
   return plural(seconds, "second");
+}
+
+std::string FormatDuration(int64_t seconds) {
+  std::string out;
+  AppendDuration(seconds, &out);
+  return out;
 }
 
 GoalAnalysis AnalyzeGoal(const v1::PlanRequest& request) {
@@ -2296,20 +2872,34 @@ GoalAnalysis AnalyzeGoal(const v1::PlanRequest& request) {
   analysis.summary = SummaryOf(goal);
 
   // Sensitivity: the goal, then constraints and context values.
-  std::string scanned;
+  // The text scanned: the goal, then each constraint and context value after a newline (on the
+  // stack when short).
   size_t scanned_size = goal.size();
   for (const std::string& c : request.constraints()) scanned_size += 1 + c.size();
   for (const auto& [key, value] : request.context()) scanned_size += 1 + value.size();
-  scanned.reserve(scanned_size);
-  scanned.append(goal.data(), goal.size());
-  for (const std::string& c : request.constraints()) absl::StrAppend(&scanned, "\n", c);
+  char scanned_stack[512];
+  std::unique_ptr<char[]> scanned_heap;
+  char* const scanned = scanned_size <= sizeof(scanned_stack)
+                            ? scanned_stack
+                            : (scanned_heap.reset(new char[scanned_size]), scanned_heap.get());
+  size_t scanned_used = 0;
+  auto scan = [&](absl::string_view piece) {
+    if (!piece.empty()) std::memcpy(scanned + scanned_used, piece.data(), piece.size());
+    scanned_used += piece.size();
+  };
+  scan(goal);
+  for (const std::string& c : request.constraints()) {
+    scanned[scanned_used++] = '\n';
+    scan(c);
+  }
   ConstraintEffects& effects = analysis.constraints;
   for (const auto& [key, value] : request.context()) effects.context_keys.push_back(key);
   std::sort(effects.context_keys.begin(), effects.context_keys.end());
   for (const std::string& key : effects.context_keys) {
-    absl::StrAppend(&scanned, "\n", request.context().at(key));
+    scanned[scanned_used++] = '\n';
+    scan(request.context().at(key));
   }
-  analysis.sensitivity = DetectSensitivity(scanned);
+  analysis.sensitivity = DetectSensitivity(absl::string_view(scanned, scanned_used));
 
   // Constraints.
   int64_t limit = ParseTimeLimitSeconds(goal, /*require_trigger=*/true);
@@ -2329,10 +2919,10 @@ GoalAnalysis AnalyzeGoal(const v1::PlanRequest& request) {
     const absl::string_view c = CollapsedView(raw, &collapsed);
     if (c.empty()) continue;
     const int64_t seconds = ParseTimeLimitSeconds(c, /*require_trigger=*/false);
-    const std::vector<std::string> languages = DetectLanguages(c);
     take_limit(seconds);
-    add_languages(languages);
-    if (seconds == 0 && languages.empty()) effects.other.emplace_back(c);
+    // add_languages(DetectLanguages(c)), without the list.
+    const bool languages = NamesLanguage(c) && AppendNamedLanguages(c, &effects.languages);
+    if (seconds == 0 && !languages) effects.other.emplace_back(c);
   }
   for (const std::string& key : effects.context_keys) {
     const std::string k = AsciiLower(key);

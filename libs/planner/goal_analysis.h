@@ -6,6 +6,7 @@
 
 #include "absl/strings/string_view.h"
 #include "armature/v1/planner.pb.h"
+#include "libs/planner/small_vector.h"
 
 // Reading a goal: its parts (clauses, sentences, list items), what each part needs, the
 // constraints that shape the plan, and whether personal data, secrets or exploitation are
@@ -41,8 +42,9 @@ absl::string_view ArmForKind(WorkKind kind);
 struct GoalPart {
   // Imperative clause, verb first, fillers ("please", "I want to") removed.
   std::string text;
-  // Base form of the leading verb in lower case ("deploy", "set up"); empty when none.
-  std::string verb;
+  // Base form of the leading verb in lower case ("deploy", "set up"); empty when none. A word of
+  // the engine's verb list or another literal, which lives as long as the program.
+  absl::string_view verb;
   // The words after the verb (for verb-less parts: the whole clause).
   std::string object;
   // What the part needs.
@@ -52,8 +54,8 @@ struct GoalPart {
   bool after_previous = false;
   // Object is a pronoun ("test it"): builds on the previous part.
   bool refers_back = false;
-  // Where the part came from: "clause", "sentence", "list item", "with tests".
-  std::string origin;
+  // Where the part came from: "clause", "sentence", "list item", "with tests" (a literal).
+  absl::string_view origin;
   // Index of the sentence (or list item) the part came from; parts of one sentence share it.
   int sentence = 0;
   // Items of one list under a shared header ("Build a site with: login, search") share a
@@ -84,6 +86,9 @@ struct ConstraintEffects {
   std::vector<std::string> context_keys;
 };
 
+// How a goal was split (see GoalAnalysis::split_signals): views of literals.
+using SplitSignals = SmallVector<absl::string_view, 4>;
+
 // GoalAnalysis is everything the planners read from a request.
 struct GoalAnalysis {
   // The parts of the goal in order (at least one).
@@ -91,7 +96,8 @@ struct GoalAnalysis {
   Sensitivity sensitivity;
   ConstraintEffects constraints;
   // How the goal was split, for the rationale ("sentences", "list items", ...), in a fixed order.
-  std::vector<std::string> split_signals;
+  // The views are of literals, which live as long as the program.
+  SplitSignals split_signals;
   // The goal on one line (list markers turned into "; "), at most 100 characters, for quoting.
   std::string summary;
 };
@@ -100,7 +106,8 @@ struct GoalAnalysis {
 GoalAnalysis AnalyzeGoal(const v1::PlanRequest& request);
 
 // Splits goal text into parts (exposed for tests).
-std::vector<GoalPart> SplitGoal(absl::string_view goal, std::vector<std::string>* split_signals);
+// The signals are views of literals (see GoalAnalysis::split_signals).
+std::vector<GoalPart> SplitGoal(absl::string_view goal, SplitSignals* split_signals);
 
 // Reads a free-text action such as an LLM step ("Deploy the API to staging") as a goal part.
 GoalPart ParseAction(absl::string_view action);
@@ -113,6 +120,8 @@ WorkKind ClassifyAction(absl::string_view action);
 
 // Finds personal data, secrets and exploitation terms.
 Sensitivity DetectSensitivity(absl::string_view text);
+// DetectSensitivity(text) without the terms (left empty): only what kinds are involved.
+Sensitivity DetectSensitivityKinds(absl::string_view text);
 
 // Parses a time limit. With `require_trigger`, only durations introduced by "within", "in",
 // "under", "less than", "at most", "<", ... count (so "a 10 minute talk" is not a limit).
@@ -125,6 +134,8 @@ std::vector<std::string> DetectLanguages(absl::string_view constraint);
 
 // "90 seconds", "30 minutes", "2 hours", "1 day".
 std::string FormatDuration(int64_t seconds);
+// Appends FormatDuration(seconds) to *out.
+void AppendDuration(int64_t seconds, std::string* out);
 
 // True when an object names data to analyse ("a dashboard of revenue trends").
 bool IsDataObject(absl::string_view object);

@@ -2,16 +2,17 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <set>
 
-#include "absl/container/inlined_vector.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "libs/planner/goal_analysis.h"
+#include "libs/planner/small_vector.h"
 #include "libs/planner/step_templates.h"
 #include "libs/planner/text.h"
 
@@ -24,8 +25,8 @@ double Clamp01(double x) { return std::min(1.0, std::max(0.0, x)); }
 
 // Step depths and per-step earliest finish times; invalid references are ignored.
 struct Schedule {
-  absl::InlinedVector<int64_t, 16> finish;
-  absl::InlinedVector<int, 16> depth;
+  SmallVector<int64_t, 16> finish;
+  SmallVector<int, 16> depth;
 };
 
 Schedule ComputeSchedule(const v1::Plan& plan) {
@@ -131,7 +132,7 @@ void ComputePlanMetrics(v1::Plan* plan) {
     total = std::max(total, s.finish[i]);
     depth = std::max(depth, s.depth[i]);
   }
-  absl::InlinedVector<absl::string_view, 8> arms;  // distinct
+  SmallVector<absl::string_view, 8> arms;  // distinct
   int thin = 0;
   for (const v1::SubTask& t : plan->subtasks()) {
     if (std::find(arms.begin(), arms.end(), t.required_arm()) == arms.end()) {
@@ -416,7 +417,7 @@ absl::StatusOr<std::vector<PlanRepair>> RepairPlan(v1::Plan* plan, const ArmRegi
       }
     }
     std::sort(kept.begin(), kept.end());
-    d.depends_on = kept;
+    d.depends_on.assign(kept.begin(), kept.end());
 
     // Action.
     std::string action = CollapseWhitespace(d.action);
@@ -509,7 +510,8 @@ absl::StatusOr<std::vector<PlanRepair>> RepairPlan(v1::Plan* plan, const ArmRegi
                           at, criteria.size(),
                           WorkKindName(arm == kJudgeArm ? WorkKind::kValidate : d.kind)));
     }
-    d.criteria = std::move(criteria);
+    d.criteria.assign(std::make_move_iterator(criteria.begin()),
+                      std::make_move_iterator(criteria.end()));
   }
 
   // 3. Shape: [guardian gate] work... closing judge.
@@ -623,7 +625,7 @@ absl::StatusOr<std::vector<PlanRepair>> RepairPlan(v1::Plan* plan, const ArmRegi
   } else {
     StepDraft judge =
         VerificationDraft(analysis, registry, static_cast<int>(before_judge), nullptr);
-    judge.depends_on = sinks;
+    judge.depends_on.assign(sinks.begin(), sinks.end());
     assembled.push_back(std::move(judge));
     add(RepairKind::kAddVerificationStep, "added a final judge verification step");
   }

@@ -1,19 +1,26 @@
 #include "libs/planner/step_templates.h"
 
 #include <algorithm>
+#include <iterator>
 #include <set>
 
-#include "absl/container/inlined_vector.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "libs/planner/lexicon.h"
+#include "libs/planner/small_vector.h"
 #include "libs/planner/text.h"
 
 namespace armature::planner {
 namespace {
 
-std::string LanguageText(const GoalAnalysis& analysis) {
-  return JoinWithAnd(analysis.constraints.languages);
+// The languages the constraints ask for, "Python" or "Python and Go": a view of the one
+// language, or of *storage.
+absl::string_view LanguageTextView(const GoalAnalysis& analysis, std::string* storage) {
+  const std::vector<std::string>& languages = analysis.constraints.languages;
+  if (languages.size() == 1) return languages[0];
+  *storage = JoinWithAnd(languages);
+  return *storage;
 }
 
 bool UsesCode(WorkKind kind) {
@@ -26,7 +33,7 @@ std::string SensitiveTermsText(const GoalAnalysis& analysis) {
   return JoinWithAnd(analysis.sensitivity.terms);
 }
 
-void AddUnique(std::vector<std::string>* list, std::string item) {
+void AddUnique(Criteria* list, std::string item) {
   if (item.empty() || list->size() >= kMaxCriteria) return;
   if (std::find(list->begin(), list->end(), item) == list->end()) list->push_back(std::move(item));
 }
@@ -36,31 +43,67 @@ std::string Infinitive(absl::string_view action) {
   return LowerFirstWord(StripTrailingPunct(action), &IsCommonWord);
 }
 
-// The criteria of a kind of work, moved into a vector with room for the ones added later.
-template <typename... Items>
-std::vector<std::string> Criteria(Items&&... items) {
-  std::vector<std::string> c;
-  c.reserve(kMaxCriteria);
-  (c.emplace_back(std::forward<Items>(items)), ...);
-  return c;
+// A piece of Cat: a literal (its size known at compile time) or a string (view).
+template <size_t N>
+constexpr absl::string_view Piece(const char (&literal)[N]) {
+  return absl::string_view(literal, N - 1);
 }
+inline absl::string_view Piece(absl::string_view s) { return s; }
+
+// One string made of `pieces`, sized once.
+template <typename... Pieces>
+std::string Cat(const Pieces&... pieces) {
+  const absl::string_view views[] = {Piece(pieces)...};
+  size_t size = 0;
+  for (absl::string_view v : views) size += v.size();
+  std::string out;
+  out.reserve(size);
+  for (absl::string_view v : views) out.append(v.data(), v.size());
+  return out;
+}
+
+// Adds a criterion made of `pieces` (see Cat) to *c.
+template <typename... Pieces>
+void Add(Criteria* c, const Pieces&... pieces) {
+  c->push_back(Cat(pieces...));
+}
+
+// Adds a criterion that starts with `r` capitalised (the "R" of the templates).
+template <typename... Pieces>
+void AddCapitalized(Criteria* c, absl::string_view r, const Pieces&... pieces) {
+  c->push_back(Cat(r, pieces...));
+  CapitalizeFirstInPlace(&c->back());
+}
+
+// CriteriaFor(kind, object, action, analysis) appended to *c (empty, with room reserved).
+void AppendCriteriaFor(WorkKind kind, absl::string_view object, absl::string_view action,
+                       const GoalAnalysis& analysis, Criteria* c);
 
 // A draft of `kind` with the registry's estimates; `with_criteria` false leaves its criteria
 // empty for the caller to write.
+// MakeDraft into *d, a default-constructed draft.
+void MakeDraftInto(StepDraft* d, std::string action, WorkKind kind, std::string object,
+                   const GoalAnalysis& analysis, const ArmRegistry& registry,
+                   absl::string_view arm_override = "", bool with_criteria = true) {
+  CapitalizeFirstInPlace(&action);
+  TruncateTextInPlace(&action, kMaxActionChars);
+  d->action = std::move(action);
+  d->kind = kind;
+  const absl::string_view arm_id = arm_override.empty() ? ArmForKind(kind) : arm_override;
+  d->arm.assign(arm_id.data(), arm_id.size());
+  d->object = std::move(object);
+  if (with_criteria) AppendCriteriaFor(kind, d->object, d->action, analysis, &d->criteria);
+  const ArmSpec& arm = registry.Get(arm_id);
+  d->cost_tier = arm.cost_tier;
+  d->duration_seconds = EstimateDurationSeconds(kind, arm, d->action);
+}
+
 StepDraft MakeDraft(std::string action, WorkKind kind, std::string object,
                     const GoalAnalysis& analysis, const ArmRegistry& registry,
                     absl::string_view arm_override = "", bool with_criteria = true) {
   StepDraft d;
-  CapitalizeFirstInPlace(&action);
-  TruncateTextInPlace(&action, kMaxActionChars);
-  d.action = std::move(action);
-  d.kind = kind;
-  d.arm = std::string(arm_override.empty() ? ArmForKind(kind) : arm_override);
-  d.object = std::move(object);
-  if (with_criteria) d.criteria = CriteriaFor(kind, d.object, d.action, analysis);
-  const ArmSpec& arm = registry.Get(d.arm);
-  d.cost_tier = arm.cost_tier;
-  d.duration_seconds = EstimateDurationSeconds(kind, arm, d.action);
+  MakeDraftInto(&d, std::move(action), kind, std::move(object), analysis, registry, arm_override,
+                with_criteria);
   return d;
 }
 
@@ -78,7 +121,9 @@ std::string ObjectRef(absl::string_view object) {
                   "onto", "across", "because", "while", "before", "after", "by"};
   size_t index = 0;
   ForEachWord(trimmed, [&](absl::string_view word) {
-    if (index++ < 2 || !kCut->contains(LowerText(word).view())) return true;
+    if (index++ < 2 || !kCut->MayContainLowered(word) || !kCut->contains(LowerText(word).view())) {
+      return true;
+    }
     // The words before this one, single spaces apart as in `trimmed`.
     trimmed = trimmed.substr(0, static_cast<size_t>(word.data() - trimmed.data()) - 1);
     return false;
@@ -90,9 +135,26 @@ std::string ObjectRef(absl::string_view object) {
 
 std::vector<std::string> CriteriaFor(WorkKind kind, absl::string_view object,
                                      absl::string_view action, const GoalAnalysis& analysis) {
-  const std::string r = ObjectRef(object);
-  auto R = [&r] { return CapitalizeFirst(r); };
-  std::vector<std::string> c;
+  Criteria c;
+  AppendCriteriaFor(kind, object, action, analysis, &c);
+  return std::vector<std::string>(std::make_move_iterator(c.begin()),
+                                  std::make_move_iterator(c.end()));
+}
+
+namespace {
+
+void AppendCriteriaFor(WorkKind kind, absl::string_view object, absl::string_view action,
+                       const GoalAnalysis& analysis, Criteria* c) {
+  // ObjectRef(object), computed when a criterion names it.
+  std::string r_storage;
+  bool has_r = false;
+  auto r = [&]() -> absl::string_view {
+    if (!has_r) {
+      r_storage = ObjectRef(object);
+      has_r = true;
+    }
+    return r_storage;
+  };
   switch (kind) {
     case WorkKind::kCode: {
       // "Build a parser" makes the object; "Scrape the pages" acts on it.
@@ -104,117 +166,111 @@ std::vector<std::string> CriteriaFor(WorkKind kind, absl::string_view object,
                       "update",  "improve",   "optimize", "optimise",  "enhance",   "modify",
                       "change",  "support",   "expose",   "integrate", "implement"};
       if (verb.empty() || kMaking->contains(verb) || object.empty()) {
-        c = Criteria(
-            absl::StrCat(R(), " is implemented and builds without errors or warnings"),
-            absl::StrCat("Automated tests cover the main path and at least two edge cases of ", r,
-                         ", and pass"));
+        AddCapitalized(c, r(), " is implemented and builds without errors or warnings");
+        Add(c, "Automated tests cover the main path and at least two edge cases of ", r(),
+            ", and pass");
       } else {
         const std::string what =
             TruncateText(LowerFirstWord(StripTrailingPunct(action), &IsCommonWord), 80);
-        c = Criteria(absl::StrCat("Code to ", what, " runs end to end without errors"),
-                     "Automated tests cover the main path and at least two edge cases, and pass");
+        Add(c, "Code to ", what, " runs end to end without errors");
+        Add(c, "Automated tests cover the main path and at least two edge cases, and pass");
       }
       break;
     }
     case WorkKind::kDebug:
-      c = Criteria(absl::StrCat("A test reproduces ", r, " and fails before the fix"),
-                   "The same test passes after the fix",
-                   "The existing test suite passes with no new failures");
+      Add(c, "A test reproduces ", r(), " and fails before the fix");
+      Add(c, "The same test passes after the fix");
+      Add(c, "The existing test suite passes with no new failures");
       break;
     case WorkKind::kRefactor:
-      c = Criteria(absl::StrCat("Existing tests for ", r, " pass before and after the change"),
-                   absl::StrCat("Public behaviour and interfaces of ", r, " are unchanged"),
-                   "Duplicated code is removed and no changed function exceeds 50 lines");
+      Add(c, "Existing tests for ", r(), " pass before and after the change");
+      Add(c, "Public behaviour and interfaces of ", r(), " are unchanged");
+      Add(c, "Duplicated code is removed and no changed function exceeds 50 lines");
       break;
     case WorkKind::kWriteTests:
-      c = Criteria("Tests cover the main path and at least three edge or error cases",
-                   "All new tests pass", "Line coverage of the code under test is at least 80%");
+      Add(c, "Tests cover the main path and at least three edge or error cases");
+      Add(c, "All new tests pass");
+      Add(c, "Line coverage of the code under test is at least 80%");
       break;
     case WorkKind::kRunTests:
-      c = Criteria("The test command exits with status 0",
-                   "Passed, failed and skipped counts are recorded",
-                   "Every failure is reported with its test name and error output");
+      Add(c, "The test command exits with status 0");
+      Add(c, "Passed, failed and skipped counts are recorded");
+      Add(c, "Every failure is reported with its test name and error output");
       break;
     case WorkKind::kResearch:
-      c = Criteria(absl::StrCat("At least 3 relevant sources on ", r,
-                                " are listed with links or references"),
-                   "Key findings are summarised in at most 10 bullet points",
-                   "Every finding cites at least one listed source");
+      Add(c, "At least 3 relevant sources on ", r(), " are listed with links or references");
+      Add(c, "Key findings are summarised in at most 10 bullet points");
+      Add(c, "Every finding cites at least one listed source");
       break;
     case WorkKind::kSummarize:
-      c = Criteria(absl::StrCat("The summary of ", r, " is at most 400 words"),
-                   "Every claim in the summary points to its source");
+      Add(c, "The summary of ", r(), " is at most 400 words");
+      Add(c, "Every claim in the summary points to its source");
       break;
     case WorkKind::kWriteProse:
-      c = Criteria(
-          absl::StrCat("A complete draft of ", r, " exists with every planned section filled"),
-          "A spelling and grammar check reports no errors",
-          "Facts and figures in the draft match their sources");
+      Add(c, "A complete draft of ", r(), " exists with every planned section filled");
+      Add(c, "A spelling and grammar check reports no errors");
+      Add(c, "Facts and figures in the draft match their sources");
       break;
     case WorkKind::kExecute:
-      c = Criteria("Every command exits with status 0 and every API call returns a 2xx status",
-                   "Commands, outputs and changed settings are logged",
-                   absl::StrCat("The resulting state of ", r,
-                                " is checked (service responds, files exist)"));
+      Add(c, "Every command exits with status 0 and every API call returns a 2xx status");
+      Add(c, "Commands, outputs and changed settings are logged");
+      Add(c, "The resulting state of ", r(), " is checked (service responds, files exist)");
       break;
     case WorkKind::kDeploy:
-      c = Criteria(absl::StrCat(R(), " is deployed and its health check returns success"),
-                   "The deployed version or commit is recorded",
-                   "A rollback procedure is documented and can be run in one command");
+      AddCapitalized(c, r(), " is deployed and its health check returns success");
+      Add(c, "The deployed version or commit is recorded");
+      Add(c, "A rollback procedure is documented and can be run in one command");
       break;
     case WorkKind::kAnalyze: {
       const std::string verb = ActionVerb(action);
       if (verb == "train" || verb == "forecast" || verb == "predict" || verb == "classify" ||
           verb == "cluster" || verb == "model") {
-        c = Criteria(
-            absl::StrCat(R(), " is evaluated on held-out data and its metrics are recorded"),
-            "Training reruns from a script with a fixed seed and gives the same metrics",
-            "Input data, features and parameters are documented");
+        AddCapitalized(c, r(), " is evaluated on held-out data and its metrics are recorded");
+        Add(c, "Training reruns from a script with a fixed seed and gives the same metrics");
+        Add(c, "Input data, features and parameters are documented");
       } else {
-        c = Criteria(absl::StrCat("The analysis of ", r,
-                                  " produces the requested figures as a table or chart"),
-                     "The analysis reruns from a script on the same input with identical results",
-                     "Missing or invalid records are counted and reported");
+        Add(c, "The analysis of ", r(), " produces the requested figures as a table or chart");
+        Add(c, "The analysis reruns from a script on the same input with identical results");
+        Add(c, "Missing or invalid records are counted and reported");
       }
       break;
     }
     case WorkKind::kSecurity:
       if (!analysis.sensitivity.personal_data && !analysis.sensitivity.secrets &&
           analysis.sensitivity.exploitation) {
-        c = Criteria("Findings are recorded with severity and reproduction steps",
-                     "Work stays within the authorised scope and test environment",
-                     "No exploit code or payload leaves the test environment");
+        Add(c, "Findings are recorded with severity and reproduction steps");
+        Add(c, "Work stays within the authorised scope and test environment");
+        Add(c, "No exploit code or payload leaves the test environment");
       } else {
-        c = Criteria(absl::StrCat("No ", SensitiveTermsText(analysis),
-                                  " remain exposed in outputs, logs or test data"),
-                     "A scan for personal data and secrets finds no exposed values",
-                     "Each safeguard applied is recorded for audit");
+        Add(c, "No ", SensitiveTermsText(analysis),
+            " remain exposed in outputs, logs or test data");
+        Add(c, "A scan for personal data and secrets finds no exposed values");
+        Add(c, "Each safeguard applied is recorded for audit");
       }
       break;
     case WorkKind::kValidate:
-      c = Criteria(
-          absl::StrCat(
-              R(),
-              " is checked against the stated requirements, each check recorded as pass or fail"),
-          "Every failure is reported with evidence");
+      AddCapitalized(
+          c, r(),
+          " is checked against the stated requirements, each check recorded as pass or fail");
+      Add(c, "Every failure is reported with evidence");
       break;
     case WorkKind::kPlan:
-      c = Criteria(
-          absl::StrCat("The plan for ", r, " lists milestones, each with an owner and a date"),
-          "Dependencies and risks are listed, each with a mitigation");
+      Add(c, "The plan for ", r(), " lists milestones, each with an owner and a date");
+      Add(c, "Dependencies and risks are listed, each with a mitigation");
       break;
     case WorkKind::kUnknown:
-      c = Criteria(
-          absl::StrCat("Scope, deliverables and success criteria for ", r, " are written down"),
-          "Open questions are listed, each with an owner");
+      Add(c, "Scope, deliverables and success criteria for ", r(), " are written down");
+      Add(c, "Open questions are listed, each with an owner");
       break;
   }
   if (UsesCode(kind) && !analysis.constraints.languages.empty()) {
-    AddUnique(&c, absl::StrCat("All code is written in ", LanguageText(analysis), " only"));
+    std::string storage;
+    AddUnique(c, Cat("All code is written in ", LanguageTextView(analysis, &storage), " only"));
   }
-  if (c.size() > kMaxCriteria) c.resize(kMaxCriteria);
-  return c;
+  if (c->size() > kMaxCriteria) c->resize(kMaxCriteria);
 }
+
+}  // namespace
 
 int EstimateDurationSeconds(WorkKind kind, const ArmSpec& arm, absl::string_view action) {
   int percent = 100;
@@ -241,7 +297,8 @@ int EstimateDurationSeconds(WorkKind kind, const ArmSpec& arm, absl::string_view
       break;
   }
   // Longer actions describe more work: +5% per word past 12, at most +50%.
-  const int words = static_cast<int>(CountWords(action));
+  // (More than 12 words take 25 characters at least.)
+  const int words = action.size() < 25 ? 0 : static_cast<int>(CountWords(action));
   percent += std::min(50, std::max(0, words - 12) * 5);
   int64_t seconds = static_cast<int64_t>(arm.default_duration_seconds) * percent / 100;
   if (seconds >= 60) seconds = (seconds + 5) / 10 * 10;  // round to 10 s
@@ -250,6 +307,13 @@ int EstimateDurationSeconds(WorkKind kind, const ArmSpec& arm, absl::string_view
 
 StepDraft DraftForPart(const GoalPart& part, const GoalAnalysis& analysis,
                        const ArmRegistry& registry) {
+  StepDraft draft;
+  DraftForPartInto(part, analysis, registry, &draft);
+  return draft;
+}
+
+void DraftForPartInto(const GoalPart& part, const GoalAnalysis& analysis,
+                      const ArmRegistry& registry, StepDraft* draft) {
   std::string action;
   bool mentioned = true;  // the language constraints, if any, in the action
   if (ArmForKind(part.kind) == kCoderArm && !analysis.constraints.languages.empty()) {
@@ -263,15 +327,18 @@ StepDraft DraftForPart(const GoalPart& part, const GoalAnalysis& analysis,
     action = part.text;
   } else {
     const absl::string_view text = StripTrailingPunctView(part.text);
-    const std::string languages = LanguageText(analysis);
+    std::string storage;
+    const absl::string_view languages = LanguageTextView(analysis, &storage);
     action.reserve(text.size() + 4 + languages.size());
-    absl::StrAppend(&action, text, " in ", languages);
+    action.append(text.data(), text.size());
+    action.append(" in ");
+    action.append(languages.data(), languages.size());
   }
-  std::string object = part.object;
-  if (part.kind == WorkKind::kWriteTests && absl::StartsWithIgnoreCase(object, "tests for ")) {
-    object.erase(0, 10);
+  absl::string_view object = part.object;
+  if (part.kind == WorkKind::kWriteTests && StartsWithLowerCase(object, "tests for ")) {
+    object.remove_prefix(10);
   }
-  return MakeDraft(std::move(action), part.kind, std::move(object), analysis, registry);
+  MakeDraftInto(draft, std::move(action), part.kind, std::string(object), analysis, registry);
 }
 
 StepDraft GuardianGateDraft(const GoalAnalysis& analysis, const ArmRegistry& registry) {
@@ -323,35 +390,43 @@ StepDraft VerificationDraft(const GoalAnalysis& analysis, const ArmRegistry& reg
   const absl::string_view summary = TruncatedView(analysis.summary, 80, &summary_storage);
   std::string action;
   if (closing != nullptr) {
-    action = absl::StrCat(StripTrailingPunctView(closing->text),
-                          "; confirm every earlier step's acceptance criteria are met");
+    action = Cat(StripTrailingPunctView(closing->text),
+                 "; confirm every earlier step's acceptance criteria are met");
   } else {
-    action = absl::StrCat("Verify that the result achieves \"", summary,
-                          "\" and that every earlier step's acceptance criteria are met");
+    action = Cat("Verify that the result achieves \"", summary,
+                 "\" and that every earlier step's acceptance criteria are met");
   }
   StepDraft d = MakeDraft(std::move(action), WorkKind::kValidate, closing ? closing->object : "",
                           analysis, registry, kJudgeArm, /*with_criteria=*/false);
-  d.criteria.reserve(kMaxCriteria);
   constexpr absl::string_view kChecked =
       " checked against their acceptance criteria, each recorded as pass or fail";
   if (earlier_steps == 1) {
-    d.criteria.push_back(absl::StrCat("The earlier step is", kChecked));
+    Add(&d.criteria, "The earlier step is", kChecked);
   } else if (earlier_steps == 2) {
-    d.criteria.push_back(absl::StrCat("Both earlier steps are", kChecked));
+    Add(&d.criteria, "Both earlier steps are", kChecked);
   } else {
-    d.criteria.push_back(absl::StrCat("All ", earlier_steps, " earlier steps are", kChecked));
+    char digits[absl::numbers_internal::kFastToBufferSize];
+    const char* end = absl::numbers_internal::FastIntToBuffer(earlier_steps, digits);
+    Add(&d.criteria, "All ", absl::string_view(digits, static_cast<size_t>(end - digits)),
+        " earlier steps are", kChecked);
   }
-  d.criteria.push_back(absl::StrCat("The delivered result achieves the goal: ", summary));
+  Add(&d.criteria, "The delivered result achieves the goal: ", summary);
   if (!analysis.constraints.languages.empty()) {
+    std::string storage;
     AddUnique(&d.criteria,
-              absl::StrCat("All code is written in ", LanguageText(analysis), " only"));
+              Cat("All code is written in ", LanguageTextView(analysis, &storage), " only"));
   }
   if (analysis.constraints.time_limit_seconds > 0) {
-    AddUnique(&d.criteria, absl::StrCat("The work finishes within ",
-                                        FormatDuration(analysis.constraints.time_limit_seconds)));
+    constexpr absl::string_view kWithin = "The work finishes within ";
+    std::string within;
+    within.reserve(kWithin.size() + 24);
+    within.append(kWithin.data(), kWithin.size());
+    AppendDuration(analysis.constraints.time_limit_seconds, &within);
+    AddUnique(&d.criteria, std::move(within));
   }
   for (const std::string& c : analysis.constraints.other) {
-    AddUnique(&d.criteria, absl::StrCat("Constraint met: ", TruncateText(c, 100)));
+    std::string truncated;
+    AddUnique(&d.criteria, Cat("Constraint met: ", TruncatedView(c, 100, &truncated)));
   }
   return d;
 }
@@ -373,7 +448,10 @@ std::vector<HelperDraft> HelpersFor(const GoalPart& main, const GoalAnalysis& an
     if (static_cast<int>(out.size()) >= count) return;
     StepDraft d = MakeDraft(std::move(action), kind, main.object, analysis, registry, "",
                             /*with_criteria=*/criteria.empty());
-    if (!criteria.empty()) d.criteria = std::move(criteria);
+    if (!criteria.empty()) {
+      d.criteria.assign(std::make_move_iterator(criteria.begin()),
+                        std::make_move_iterator(criteria.end()));
+    }
     out.push_back({std::move(d), before});
   };
   constexpr bool kBefore = true;
@@ -552,7 +630,7 @@ std::vector<std::string> MergeToFit(std::vector<StepDraft>* drafts, size_t max_c
 }
 
 std::vector<int> SinkSteps(const std::vector<StepDraft>& drafts) {
-  absl::InlinedVector<bool, 16> has_dependent(drafts.size(), false);
+  SmallVector<bool, 16> has_dependent(drafts.size(), false);
   for (const StepDraft& d : drafts) {
     for (int dep : d.depends_on) {
       if (dep >= 0 && static_cast<size_t>(dep) < drafts.size()) has_dependent[dep] = true;
@@ -580,30 +658,67 @@ void WriteDraftsToPlan(const std::vector<StepDraft>& drafts, v1::Plan* plan) {
   }
 }
 
+void MoveDraftToPlan(StepDraft* draft, int step, v1::Plan* plan) {
+  StepDraft& d = *draft;
+  v1::SubTask* t = plan->add_subtasks();
+  t->set_step(step);
+  t->set_action(std::move(d.action));
+  t->set_required_arm(std::move(d.arm));
+  t->mutable_acceptance_criteria()->Reserve(static_cast<int>(d.criteria.size()));
+  for (std::string& c : d.criteria) t->add_acceptance_criteria(std::move(c));
+  if (!d.depends_on.empty()) {
+    google::protobuf::RepeatedField<int32_t>* deps = t->mutable_depends_on();
+    deps->Reserve(static_cast<int>(d.depends_on.size()));
+    for (int dep : d.depends_on) deps->AddAlreadyReserved(dep + 1);
+  }
+  t->set_estimated_cost_tier(d.cost_tier);
+  t->set_estimated_duration_seconds(d.duration_seconds);
+}
+
 void MoveDraftsToPlan(std::vector<StepDraft>* drafts, v1::Plan* plan) {
   plan->clear_subtasks();
   plan->mutable_subtasks()->Reserve(static_cast<int>(drafts->size()));
   for (size_t i = 0; i < drafts->size(); ++i) {
-    StepDraft& d = (*drafts)[i];
-    v1::SubTask* t = plan->add_subtasks();
-    t->set_step(static_cast<int>(i) + 1);
-    t->set_action(std::move(d.action));
-    t->set_required_arm(std::move(d.arm));
-    t->mutable_acceptance_criteria()->Reserve(static_cast<int>(d.criteria.size()));
-    for (std::string& c : d.criteria) t->add_acceptance_criteria(std::move(c));
-    t->mutable_depends_on()->Reserve(static_cast<int>(d.depends_on.size()));
-    for (int dep : d.depends_on) t->add_depends_on(dep + 1);
-    t->set_estimated_cost_tier(d.cost_tier);
-    t->set_estimated_duration_seconds(d.duration_seconds);
+    MoveDraftToPlan(&(*drafts)[i], static_cast<int>(i) + 1, plan);
   }
 }
 
 void ReduceDependencies(std::vector<StepDraft>* drafts) {
   std::vector<StepDraft>& d = *drafts;
   const size_t n = d.size();
+  // Nothing to reduce when each draft has at most one dependency, on an earlier draft.
+  bool simple = true;
+  for (size_t i = 0; i < n && simple; ++i) {
+    simple = d[i].depends_on.empty() || (d[i].depends_on.size() == 1 && d[i].depends_on[0] >= 0 &&
+                                         static_cast<size_t>(d[i].depends_on[0]) < i);
+  }
+  if (simple) return;
+  if (n <= 64) {
+    // ancestors[i]: bit j set when draft i depends on draft j, directly or not.
+    uint64_t ancestors[64];
+    for (size_t i = 0; i < n; ++i) {
+      uint64_t direct = 0;
+      uint64_t all = 0;
+      for (int dep : d[i].depends_on) {
+        if (dep < 0 || static_cast<size_t>(dep) >= i) continue;
+        direct |= uint64_t{1} << dep;
+        all |= ancestors[dep];
+      }
+      ancestors[i] = direct | all;
+      // A direct dependency is implied when another one depends on it (ancestors of earlier
+      // drafts hold only earlier drafts, never the draft itself).
+      uint64_t kept = direct & ~all;
+      d[i].depends_on.clear();
+      while (kept != 0) {
+        d[i].depends_on.push_back(__builtin_ctzll(kept));
+        kept &= kept - 1;
+      }
+    }
+    return;
+  }
   // Row i of `ancestors` (`words` bits wide) = every step i depends on, directly or not.
   const size_t words = (n + 63) / 64;
-  absl::InlinedVector<uint64_t, 16> ancestors(n * words, 0);
+  SmallVector<uint64_t, 16> ancestors(n * words, 0);
   auto row = [&](size_t i) { return ancestors.data() + i * words; };
   auto is_ancestor = [&](size_t i, size_t j) { return ((row(i)[j / 64] >> (j % 64)) & 1) != 0; };
   for (size_t i = 0; i < n; ++i) {
@@ -614,8 +729,8 @@ void ReduceDependencies(std::vector<StepDraft>* drafts) {
       for (size_t w = 0; w < words; ++w) row(i)[w] |= row(j)[w];
     }
   }
-  absl::InlinedVector<int, 8> direct;
-  absl::InlinedVector<int, 8> kept;
+  SmallVector<int, 8> direct;
+  SmallVector<int, 8> kept;
   for (size_t i = 0; i < n; ++i) {
     direct.clear();
     for (int dep : d[i].depends_on) {

@@ -1,8 +1,16 @@
 #include "libs/planner/text.h"
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "libs/planner/lexicon.h"
 
 namespace armature::planner {
@@ -10,7 +18,11 @@ namespace {
 
 bool IsUtf8Continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 
-const WordSet& Stopwords() {
+}  // namespace
+
+namespace text_internal {
+
+const WordSet& MakeStopwords() {
   static const auto* words = new WordSet{
       "a",       "an",      "the",     "and",     "or",        "but",   "nor",     "of",
       "to",      "for",     "in",      "on",      "at",        "by",    "with",    "from",
@@ -35,7 +47,7 @@ const WordSet& Stopwords() {
   return *words;
 }
 
-}  // namespace
+}  // namespace text_internal
 
 namespace {
 
@@ -65,6 +77,9 @@ std::string CollapseWhitespace(absl::string_view s) {
 }
 
 void CollapseWhitespaceInPlace(std::string* s) {
+  std::string collapsed;
+  const absl::string_view view = CollapsedView(*s, &collapsed);
+  if (view.data() == s->data() && view.size() == s->size()) return;  // collapsed already
   // The output never gets ahead of the input, so it can overwrite it.
   s->resize(static_cast<size_t>(CollapseInto(*s, s->data()) - s->data()));
 }
@@ -75,12 +90,32 @@ absl::string_view CollapsedView(absl::string_view s, std::string* storage) {
   while (b < e && IsAsciiSpace(s[b])) ++b;
   while (e > b && IsAsciiSpace(s[e - 1])) --e;
   const absl::string_view trimmed = s.substr(b, e - b);
-  for (size_t i = 0; i < trimmed.size(); ++i) {
-    // Trimmed: a space is never last, so trimmed[i + 1] exists.
-    if (IsAsciiSpace(trimmed[i]) && (trimmed[i] != ' ' || trimmed[i + 1] == ' ')) {
-      *storage = CollapseWhitespace(trimmed);
-      return *storage;
-    }
+  // Sixteen characters a step: whitespace other than ' ' (0x09-0x0D), or a space followed by a
+  // space, needs collapsing. The last character is no whitespace (trimmed): it need not be read.
+  auto needs_collapsing = [](const char* q) {  // reads q[0, 17)
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
+    const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q + 1));
+    const __m128i blank = _mm_set1_epi8(' ');
+    const __m128i control = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(0x08)),
+                                          _mm_cmplt_epi8(v, _mm_set1_epi8(0x0E)));
+    const __m128i doubled = _mm_and_si128(_mm_cmpeq_epi8(v, blank), _mm_cmpeq_epi8(next, blank));
+    return _mm_movemask_epi8(_mm_or_si128(control, doubled)) != 0;
+  };
+  const char* const begin = trimmed.data();
+  const size_t n = trimmed.size();
+  bool collapse = false;
+  if (n >= 17) {
+    for (size_t i = 0; i + 17 <= n && !collapse; i += 16) collapse = needs_collapsing(begin + i);
+    // The last block again, overlapping (up to the last character but one).
+    collapse = collapse || needs_collapsing(begin + n - 17);
+  } else if (n >= 2) {
+    char padded[32] = {};  // zeros: neither whitespace nor spaces
+    std::memcpy(padded, begin, n);
+    collapse = needs_collapsing(padded);
+  }
+  if (collapse) {
+    *storage = CollapseWhitespace(trimmed);
+    return *storage;
   }
   return trimmed;
 }
@@ -94,9 +129,20 @@ absl::string_view TruncatedView(absl::string_view s, size_t max_chars, std::stri
 std::string AsciiLower(absl::string_view s) { return absl::AsciiStrToLower(s); }
 
 size_t Utf8Length(absl::string_view s) {
+  // Eight bytes a step: the continuation bytes (10xxxxxx) are those with bit 7 set and bit 6
+  // clear; most text is ASCII and has none.
+  constexpr uint64_t kOnes = 0x0101010101010101u;
+  const char* p = s.data();
+  size_t left = s.size();
   size_t n = 0;
-  for (char c : s) {
-    if (!IsUtf8Continuation(c)) ++n;
+  for (; left >= 8; p += 8, left -= 8) {
+    uint64_t x;
+    std::memcpy(&x, p, 8);
+    const uint64_t continuation = x & ~(x << 1) & (0x80 * kOnes);
+    n += 8 - static_cast<size_t>(((continuation >> 7) * kOnes) >> 56);
+  }
+  for (; left > 0; ++p, --left) {
+    if (!IsUtf8Continuation(*p)) ++n;
   }
   return n;
 }
@@ -108,7 +154,12 @@ std::string TruncateText(absl::string_view s, size_t max_chars) {
   const size_t keep_chars = max_chars - 3;
   size_t chars = 0;
   size_t cut = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
+  // ASCII up to the cut: the offset is the count (s is longer than keep_chars here).
+  size_t ascii = 0;
+  while (ascii <= keep_chars && static_cast<unsigned char>(s[ascii]) < 0x80) ++ascii;
+  const bool all_ascii = ascii > keep_chars;
+  if (all_ascii) cut = keep_chars;
+  for (size_t i = 0; !all_ascii && i < s.size(); ++i) {
     if (!IsUtf8Continuation(s[i])) {
       if (chars == keep_chars) {
         cut = i;
@@ -150,15 +201,64 @@ WordViews SplitWordViews(absl::string_view s) {
   return words;
 }
 
+namespace {
+
+// The number of set bits of a 16-bit value (without a library call on plain x86-64).
+size_t Popcount16(unsigned x) {
+  static constexpr std::array<uint8_t, 256> kBits = [] {
+    std::array<uint8_t, 256> bits{};
+    for (int i = 0; i < 256; ++i) bits[i] = static_cast<uint8_t>((i & 1) + bits[i / 2]);
+    return bits;
+  }();
+  return kBits[x & 0xFF] + kBits[(x >> 8) & 0xFF];
+}
+
+}  // namespace
+
 size_t CountWords(absl::string_view s) {
-  // A word starts at each non-space that is first or follows a space. Written without branches
-  // or loop-carried state so that the compiler vectorises it.
+  // A word starts at each non-space that is first or follows a space.
   auto space = [](char c) {
     return static_cast<unsigned>(c == ' ' || static_cast<unsigned char>(c - '\t') < 5);
   };
-  if (s.empty()) return 0;
-  size_t n = 1 - space(s[0]);
-  for (size_t i = 1; i < s.size(); ++i) n += (1 - space(s[i])) & space(s[i - 1]);
+  const char* p = s.data();
+  size_t left = s.size();
+  size_t n = 0;
+  unsigned before = 1;  // whether the character before p is a space (or p is the start)
+#if defined(__SSE2__)
+  // Sixteen characters a step: a bit mask of the spaces, then the non-spaces after a space.
+  const __m128i blank = _mm_set1_epi8(' ');
+  const __m128i tab = _mm_set1_epi8('\t');
+  const __m128i four = _mm_set1_epi8(4);
+  while (left >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i from_tab = _mm_sub_epi8(v, tab);  // \t..\r become 0..4
+    const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(from_tab, four), from_tab);
+    const unsigned spaces =
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, blank), control)));
+    const unsigned starts = ~spaces & ((spaces << 1) | before) & 0xFFFFu;
+    n += Popcount16(starts);
+    before = (spaces >> 15) & 1u;
+    p += 16;
+    left -= 16;
+  }
+  if (left > 0 && s.size() >= 16) {
+    // The last 16 characters again; only the starts among the last `left` count. The character
+    // before each of them is in the same block.
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + left - 16));
+    const __m128i from_tab = _mm_sub_epi8(v, tab);
+    const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(from_tab, four), from_tab);
+    const unsigned spaces =
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, blank), control)));
+    const unsigned keep = (0xFFFFu << (16 - left)) & 0xFFFFu;
+    n += Popcount16(~spaces & (spaces << 1) & keep);
+    return n;
+  }
+#endif
+  for (size_t i = 0; i < left; ++i) {
+    const unsigned is_space = space(p[i]);
+    n += (1 - is_space) & before;
+    before = is_space;
+  }
   return n;
 }
 
@@ -174,6 +274,18 @@ std::string FirstWords(absl::string_view s, size_t n) {
   return out;
 }
 
+namespace text_internal {
+
+absl::string_view StripPunctSlow(absl::string_view word) {
+  size_t b = 0;
+  size_t e = word.size();
+  while (b < e && IsSurroundingPunct(word[b])) ++b;
+  while (e > b && IsSurroundingPunct(word[e - 1])) --e;
+  return word.substr(b, e - b);
+}
+
+}  // namespace text_internal
+
 std::string StripPunct(absl::string_view word) { return std::string(StripPunctView(word)); }
 
 std::string NormWord(absl::string_view word) {
@@ -182,39 +294,39 @@ std::string NormWord(absl::string_view word) {
   return out;
 }
 
-namespace {
+namespace text_internal {
 
-// Stem() in place: the stem of w[0, n) is w[0, result) (an "ies" ending becomes "y").
 size_t StemInPlace(char* w, size_t n) {
-  auto ends_with = [w, &n](absl::string_view suffix) {
-    return n >= suffix.size() && absl::string_view(w + n - suffix.size(), suffix.size()) == suffix;
-  };
-  if (n > 2 && ends_with("'s")) n -= 2;
-  if (n > 4 && ends_with("ies")) {
+  // The last characters, compared one by one ('\0' before the start).
+  auto at = [w, &n](size_t back) { return back <= n ? w[n - back] : '\0'; };
+  if (n > 2 && at(2) == '\'' && at(1) == 's') n -= 2;
+  if (n > 4 && at(3) == 'i' && at(2) == 'e' && at(1) == 's') {
     w[n - 3] = 'y';
     n -= 2;
-  } else if (n > 3 && ends_with("s") && !ends_with("ss") && !ends_with("us") && !ends_with("is")) {
+  } else if (n > 3 && at(1) == 's' && at(2) != 's' && at(2) != 'u' && at(2) != 'i') {
     --n;
   }
-  if (n > 5 && ends_with("ing")) {
+  if (n > 5 && at(3) == 'i' && at(2) == 'n' && at(1) == 'g') {
     n -= 3;
-  } else if (n > 4 && ends_with("ed")) {
+  } else if (n > 4 && at(2) == 'e' && at(1) == 'd') {
     n -= 2;
-  } else if (n > 4 && ends_with("e")) {
+  } else if (n > 4 && at(1) == 'e') {
     --n;
   }
   return n;
 }
 
-}  // namespace
+}  // namespace text_internal
 
 std::string Stem(absl::string_view lower_word) {
   std::string w(lower_word);
-  w.resize(StemInPlace(w.data(), w.size()));
+  w.resize(text_internal::StemInPlace(w.data(), w.size()));
   return w;
 }
 
-bool IsStopword(absl::string_view lower_word) { return Stopwords().contains(lower_word); }
+bool IsStopword(absl::string_view lower_word) {
+  return text_internal::Stopwords().contains(lower_word);
+}
 
 std::vector<std::string> ContentStems(absl::string_view s) {
   std::vector<std::string> stems;
@@ -224,31 +336,11 @@ std::vector<std::string> ContentStems(absl::string_view s) {
 
 void AppendContentStems(absl::string_view s, std::vector<std::string>* out) {
   const size_t first = out->size();
-  ForEachWord(s, [out, first](absl::string_view word) {
-    // NormWord(word), stemmed in place: on the stack unless the word is long.
-    const absl::string_view stripped = StripPunctView(word);
-    if (stripped.size() < 2) return true;
-    char stack[64];
-    std::string heap;
-    char* w = stack;
-    if (stripped.size() > sizeof(stack)) {
-      heap.resize(stripped.size());
-      w = heap.data();
-    }
-    for (size_t i = 0; i < stripped.size(); ++i) {
-      w[i] = absl::ascii_tolower(static_cast<unsigned char>(stripped[i]));
-    }
-    const absl::string_view norm(w, stripped.size());
-    if (IsStopword(norm)) return true;
-    if (std::all_of(norm.begin(), norm.end(), [](char c) { return absl::ascii_isdigit(c); })) {
-      return true;
-    }
-    const absl::string_view stem(w, StemInPlace(w, norm.size()));
+  ForEachContentStem(s, [out, first](absl::string_view stem) {
     if (std::find(out->begin() + static_cast<std::ptrdiff_t>(first), out->end(), stem) ==
         out->end()) {
       out->emplace_back(stem);
     }
-    return true;
   });
 }
 
@@ -296,6 +388,14 @@ absl::string_view StripTrailingPunctView(absl::string_view s) {
   return s.substr(0, e);
 }
 
+void TextWriter::Grow(size_t size) { out_->resize(std::max(2 * out_->size(), size)); }
+
+void TextWriter::AppendInt(int64_t value) {
+  char digits[absl::numbers_internal::kFastToBufferSize];
+  const char* end = absl::numbers_internal::FastIntToBuffer(value, digits);
+  Append(absl::string_view(digits, static_cast<size_t>(end - digits)));
+}
+
 std::string JoinWithAnd(const std::vector<std::string>& items) {
   if (items.empty()) return "";
   if (items.size() == 1) return items[0];
@@ -328,10 +428,21 @@ bool ContainsPhrase(absl::string_view text, absl::string_view phrase) {
 }
 
 std::string DefiniteObject(absl::string_view object) {
-  const std::string lower = AsciiLower(object.substr(0, std::min<size_t>(3, object.size())));
-  if (lower.rfind("a ", 0) == 0) return "the " + std::string(object.substr(2));
-  if (lower == "an ") return "the " + std::string(object.substr(3));
-  return std::string(object);
+  auto lower = [&object](size_t i) {
+    return absl::ascii_tolower(static_cast<unsigned char>(object[i]));
+  };
+  size_t article = 0;  // the size of a leading "a " or "an " (any case)
+  if (object.size() >= 2 && lower(0) == 'a' && object[1] == ' ') {
+    article = 2;
+  } else if (object.size() >= 3 && lower(0) == 'a' && lower(1) == 'n' && object[2] == ' ') {
+    article = 3;
+  }
+  if (article == 0) return std::string(object);
+  std::string out;
+  out.reserve(4 + object.size() - article);
+  out.append("the ");
+  out.append(object.data() + article, object.size() - article);
+  return out;
 }
 
 }  // namespace armature::planner

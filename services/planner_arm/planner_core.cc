@@ -55,6 +55,15 @@ void PlannerCore::RecordBuiltin(bool ok, absl::Duration latency) {
 }
 
 absl::StatusOr<PlanOutcome> PlannerCore::Plan(const v1::PlanRequest& request) {
+  PlanOutcome outcome;
+  absl::StatusOr<PlanInfo> info = Plan(request, &outcome.plan);
+  if (!info.ok()) return info.status();
+  outcome.cached = info->cached;
+  outcome.repairs = std::move(info->repairs);
+  return outcome;
+}
+
+absl::StatusOr<PlanInfo> PlannerCore::Plan(const v1::PlanRequest& request, v1::Plan* plan) {
   if (absl::Status status = planner::ValidatePlanRequest(request); !status.ok()) return status;
   // With the cache off no key is ever stored or compared, so none is built (Lookup still counts
   // the miss).
@@ -62,15 +71,18 @@ absl::StatusOr<PlanOutcome> PlannerCore::Plan(const v1::PlanRequest& request) {
       cache_.enabled()
           ? planner::PlanCacheKey(request, llm_ ? absl::string_view(llm_->fingerprint) : "builtin")
           : std::string();
-  if (std::optional<v1::Plan> hit = cache_.Lookup(key))
-    return PlanOutcome{.plan = *std::move(hit), .cached = true};
+  if (std::optional<v1::Plan> hit = cache_.Lookup(key)) {
+    *plan = *std::move(hit);
+    return PlanInfo{.cached = true};
+  }
 
   std::vector<std::string> llm_warnings;
   if (llm_) {
     absl::StatusOr<PlanOutcome> outcome = PlanWithLlm(request);
     if (outcome.ok()) {
       cache_.Insert(key, outcome->plan);
-      return outcome;
+      *plan = std::move(outcome->plan);
+      return PlanInfo{.repairs = std::move(outcome->repairs)};
     }
     if (!options_.builtin_fallback) {
       return absl::UnavailableError(
@@ -82,11 +94,11 @@ absl::StatusOr<PlanOutcome> PlannerCore::Plan(const v1::PlanRequest& request) {
   const absl::Time start = clock_.Now();
   // The request passed ValidatePlanRequest above with the default limits, which are the
   // built-in engine's (builtin_ is built with default options), so it is not validated again.
-  v1::Plan plan = builtin_.PlanValidRequest(request);
+  builtin_.PlanValidRequest(request, plan);
   RecordBuiltin(/*ok=*/true, clock_.Now() - start);
-  for (auto& w : llm_warnings) plan.add_warnings(std::move(w));
-  cache_.Insert(key, plan);
-  return PlanOutcome{.plan = std::move(plan)};
+  for (auto& w : llm_warnings) plan->add_warnings(std::move(w));
+  cache_.Insert(key, *plan);
+  return PlanInfo{};
 }
 
 absl::StatusOr<PlanOutcome> PlannerCore::PlanWithLlm(const v1::PlanRequest& request) {

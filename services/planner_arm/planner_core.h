@@ -45,12 +45,19 @@ struct LlmBackend {
   std::string fingerprint;
 };
 
+// Where a plan came from.
+struct PlanInfo {
+  bool cached = false;
+  // The repairs that made the accepted LLM reply valid, one per repair in the order applied
+  // (their warnings are in the plan's warnings). Empty for cached and built-in plans.
+  std::vector<planner::RepairKind> repairs;
+};
+
 // A plan with where it came from.
 struct PlanOutcome {
   v1::Plan plan;
   bool cached = false;
-  // The repairs that made the accepted LLM reply valid, one per repair in the order applied
-  // (their warnings are in plan.warnings). Empty for cached and built-in plans.
+  // As PlanInfo::repairs.
   std::vector<planner::RepairKind> repairs;
 };
 
@@ -63,6 +70,10 @@ class PlannerCore {
   PlannerCore(planner::ArmRegistry registry, std::optional<LlmBackend> llm,
               PlannerCoreOptions options, Clock& clock = RealClock());
 
+  // Fills *plan, which must be empty and may live on a protobuf arena (the service passes its
+  // response's): the built-in engine builds the plan in place, with no copy.
+  absl::StatusOr<PlanInfo> Plan(const v1::PlanRequest& request, v1::Plan* plan);
+  // The same, on a new heap plan.
   absl::StatusOr<PlanOutcome> Plan(const v1::PlanRequest& request);
   absl::StatusOr<v1::ScenePlan> PlanScene(absl::string_view prompt);
 

@@ -49,6 +49,7 @@ PlannerArmService::PlannerArmService(PlannerCore* core, runtime::WorkerPool* poo
       builtin_plans_(plans_.Add({{"backend", "builtin"}, {"cached", "false"}, {"outcome", "ok"}})),
       builtin_cached_plans_(
           plans_.Add({{"backend", "builtin"}, {"cached", "true"}, {"outcome", "ok"}})) {
+  SetMessageAllocatorFor_Plan(&plan_allocator_);
   for (planner::RepairKind kind : planner::AllRepairKinds()) {
     repairs_by_kind_.push_back(
         &repairs_.Add({{"kind", std::string(planner::RepairKindName(kind))}}));
@@ -106,23 +107,23 @@ grpc::ServerUnaryReactor* PlannerArmService::Plan(grpc::CallbackServerContext* c
   const std::string* request_id =
       request->request_id().empty() ? &call->request_id() : &request->request_id();
   const bool ran = Dispatch(call, [this, request, response, request_id]() -> grpc::Status {
-    absl::StatusOr<PlanOutcome> outcome = core_->Plan(*request);
-    if (!outcome.ok()) {
+    // The plan is built in place, on the call's arena (see plan_allocator_).
+    absl::StatusOr<PlanInfo> info = core_->Plan(*request, response->mutable_plan());
+    if (!info.ok()) {
       // Only an invalid request is refused before the cache lookup.
-      if (outcome.status().code() != absl::StatusCode::kInvalidArgument) {
+      if (info.status().code() != absl::StatusCode::kInvalidArgument) {
         cache_misses_.Increment();
       }
-      CountPlan(outcome.status(), "", false);
-      return runtime::ToGrpcStatus(outcome.status());
+      CountPlan(info.status(), "", false);
+      return runtime::ToGrpcStatus(info.status());
     }
-    (outcome->cached ? cache_hits_ : cache_misses_).Increment();
-    CountPlan(absl::OkStatus(), outcome->plan.backend(), outcome->cached);
-    for (planner::RepairKind kind : outcome->repairs) {
+    (info->cached ? cache_hits_ : cache_misses_).Increment();
+    CountPlan(absl::OkStatus(), response->plan().backend(), info->cached);
+    for (planner::RepairKind kind : info->repairs) {
       repairs_by_kind_[static_cast<size_t>(kind)]->Increment();
     }
-    *response->mutable_plan() = std::move(outcome->plan);
     response->set_request_id(*request_id);
-    response->set_cached(outcome->cached);
+    response->set_cached(info->cached);
     return grpc::Status::OK;
   });
   if (!ran) CountPlan(absl::ResourceExhaustedError("overloaded"), "", false);

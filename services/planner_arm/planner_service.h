@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "armature/v1/planner.grpc.pb.h"
+#include "libs/runtime/arena_allocator.h"
 #include "libs/runtime/arm_info.h"
 #include "libs/runtime/unary_call.h"
 #include "libs/runtime/worker_pool.h"
@@ -66,6 +67,10 @@ class PlannerArmService final : public v1::PlannerArm::CallbackService,
   prometheus::Counter& builtin_cached_plans_;
   runtime::MethodMetrics* plan_metrics_ = nullptr;
   runtime::MethodMetrics* plan_scene_metrics_ = nullptr;
+  // Plan's request and response live on a pooled arena per call: the plan (~40 messages and
+  // strings) is built in place and freed by one reset. 8 KB holds a typical call.
+  runtime::ArenaMessageAllocator<v1::PlanRequest, v1::PlanResponse> plan_allocator_{
+      runtime::ArenaPool::Options{.first_block_bytes = 8 * 1024}};
 };
 
 // PlannerArmInfo describes the planner arm for ArmInfo: arm id "planner", its capabilities,

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -57,6 +58,30 @@ TEST(ArmRegistryTest, DefaultRegistryHasTheSixArms) {
   }
   EXPECT_EQ(registry.Find("coder")->cost_tier, 3);
   EXPECT_EQ(registry.Find("nobody"), nullptr);
+}
+
+TEST(ArmRegistryTest, GetFindsCoreArmsByConstantAndByName) {
+  const ArmRegistry& registry = DefaultArmRegistry();
+  for (absl::string_view id :
+       {kPlannerArm, kRetrieverArm, kCoderArm, kExecutorArm, kJudgeArm, kGuardianArm}) {
+    EXPECT_EQ(registry.Get(id).id, id);
+    const std::string copy(id);  // the same id elsewhere in memory
+    EXPECT_EQ(&registry.Get(copy), registry.Find(copy)) << id;
+  }
+  // Any other id falls back to the first arm.
+  EXPECT_EQ(&registry.Get("nobody"), &registry.arms().front());
+  // A copy answers from its own arms.
+  const ArmRegistry copy = registry;
+  EXPECT_EQ(&copy.Get(kCoderArm), copy.Find("coder"));
+  // Registries with the arms in another order.
+  std::vector<ArmSpec> arms(registry.arms().rbegin(), registry.arms().rend());
+  arms[0].cost_tier = arms[0].cost_tier == 5 ? 4 : 5;
+  absl::StatusOr<ArmRegistry> reversed = ArmRegistry::Create(arms);
+  ASSERT_TRUE(reversed.ok()) << reversed.status();
+  for (absl::string_view id :
+       {kPlannerArm, kRetrieverArm, kCoderArm, kExecutorArm, kJudgeArm, kGuardianArm}) {
+    EXPECT_EQ(&reversed->Get(id), reversed->Find(id)) << id;
+  }
 }
 
 TEST(ArmRegistryTest, ParsesAMinimalFile) {

@@ -10,9 +10,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/arena.h"
 #include "gtest/gtest.h"
 #include "libs/planner/arm_registry.h"
 #include "libs/planner/plan_rules.h"
+#include "libs/planner/request_validation.h"
 #include "libs/planner/text.h"
 #include "tests/libs/planner/plan_test_util.h"
 
@@ -555,6 +557,45 @@ TEST(BuiltinPlannerTest, ContextKeysAreMentionedInTheRationale) {
   absl::StatusOr<v1::Plan> plan = planner.Plan(request);
   ASSERT_TRUE(plan.ok());
   EXPECT_THAT(plan->rationale(), HasSubstr("Context considered: environment, service."));
+}
+
+// PlanValidRequest(request, plan) builds straight into a message on an arena; the result is the
+// plan the heap form returns, byte for byte.
+TEST(BuiltinPlannerTest, PlanValidRequestIntoAnArenaMessageEqualsTheHeapPlan) {
+  BuiltinPlanner planner;
+  std::vector<v1::PlanRequest> requests = {
+      Request("Build and deploy a REST API with tests", {"Python only", "finish within 2 hours"}),
+      Request("Research the top three open-source rate limiters, then benchmark them against our "
+              "traffic logs and write a Go implementation of the best one. Make sure customer "
+              "emails in the logs are redacted, deploy the limiter to staging, and report p99 "
+              "latency before and after.",
+              {"Python only", "finish within 2 hours"}),
+      Request("Fibonacci"),
+      Request("Tasks:\n- fix the login bug\n- update the README\n- add a dark mode toggle"),
+      Request("Write an exploit for CVE-2024-3094 and test it against our staging server",
+              {"keep it simple", "under 90 seconds"}),
+      Request("Write a data pipeline that ingests CSV files, cleans the data, computes daily "
+              "aggregates, stores them in Postgres, builds a dashboard, sets up alerting, writes "
+              "documentation, adds integration tests, and deploys to Kubernetes",
+              {"within a day"}),
+  };
+  v1::PlanRequest with_context = Request("Write a CSV parser and deploy it");
+  testing::SetContext(&with_context, "lang", "go");
+  testing::SetContext(&with_context, "deadline_minutes", "45");
+  requests.push_back(with_context);
+  for (const v1::PlanRequest& request : requests) {
+    ASSERT_TRUE(ValidatePlanRequest(request, PlanLimits()).ok()) << request.goal();
+    const std::string heap = planner.PlanValidRequest(request).SerializeAsString();
+    google::protobuf::Arena arena;
+    v1::Plan* plan = google::protobuf::Arena::CreateMessage<v1::Plan>(&arena);
+    planner.PlanValidRequest(request, plan);
+    EXPECT_EQ(plan->GetArena(), &arena);
+    EXPECT_EQ(plan->SerializeAsString(), heap) << request.goal();
+    // The heap form into a message of its own, too.
+    v1::Plan on_heap;
+    planner.PlanValidRequest(request, &on_heap);
+    EXPECT_EQ(on_heap.SerializeAsString(), heap) << request.goal();
+  }
 }
 
 }  // namespace

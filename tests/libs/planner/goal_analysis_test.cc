@@ -1,6 +1,7 @@
 #include "libs/planner/goal_analysis.h"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -22,7 +23,7 @@ std::vector<std::string> Texts(const std::vector<GoalPart>& parts) {
 }
 
 TEST(SplitGoalTest, SharedObjectAcrossAndJoinedVerbs) {
-  std::vector<std::string> signals;
+  SplitSignals signals;
   const std::vector<GoalPart> parts = SplitGoal("Build and deploy a REST API", &signals);
   EXPECT_THAT(Texts(parts), ElementsAre("Build a REST API", "Deploy the REST API"));
   EXPECT_EQ(parts[0].kind, WorkKind::kCode);
@@ -190,6 +191,54 @@ TEST(FormatDurationTest, PicksTheLargestWholeUnit) {
   EXPECT_EQ(FormatDuration(7200), "2 hours");
   EXPECT_EQ(FormatDuration(86400), "1 day");
   EXPECT_EQ(FormatDuration(1), "1 second");
+}
+
+// The tokens are read case-insensitively, with "<", "≤" and '-' splitting words (the results of
+// the engine before its tokenizer was rewritten).
+TEST(ConstraintTest, TimeLimitTokens) {
+  const std::vector<std::pair<std::string, int64_t>> triggered = {
+      {"finish in 2H", 7200},      {"done \xE2\x89\xA4 2h", 7200},
+      {"within <2 minutes", 120},  {"a 30-minute slot", 0},
+      {"in half an hour", 1800},   {"in 1.5 hours", 5400},
+      {"within 1e1 minutes", 600}, {"in an hour and a half", 3600},
+      {"takes 2 M", 120},          {"in a m", 0},
+      {"within 3 WEEKS", 1814400}, {"max 45min.", 2700},
+      {"(within 2 days)", 172800}, {"in 0 minutes", 0},
+      {"\xE2\x89\xA5 2 hours", 0},  // another character starting with the same byte
+  };
+  for (const auto& [text, seconds] : triggered) {
+    EXPECT_EQ(ParseTimeLimitSeconds(text, true), seconds) << text;
+  }
+  EXPECT_EQ(ParseTimeLimitSeconds("a 30-minute slot", false), 1800);
+  EXPECT_EQ(ParseTimeLimitSeconds("\xE2\x89\xA5 2 hours", false), 7200);
+}
+
+// Without a digit a limit needs a unit word, looked for sixteen characters at a time: a unit at
+// every offset of those blocks is found, in either case.
+TEST(ConstraintTest, UnitWordsWithoutDigitsAtEveryOffset) {
+  for (size_t k = 0; k <= 40; ++k) {
+    const std::string filler(k, 'x');
+    EXPECT_EQ(ParseTimeLimitSeconds(filler + " within an hour", true), 3600) << k;
+    EXPECT_EQ(ParseTimeLimitSeconds(filler + " within an HOUR", true), 3600) << k;
+    EXPECT_EQ(ParseTimeLimitSeconds(filler + " in a Day", true), 86400) << k;
+    EXPECT_EQ(ParseTimeLimitSeconds(filler + " in a week", true), 604800) << k;
+    EXPECT_EQ(ParseTimeLimitSeconds(filler + " within a minute", true), 60) << k;
+    EXPECT_EQ(ParseTimeLimitSeconds(filler + " in a sec", true), 1) << k;
+    EXPECT_EQ(ParseTimeLimitSeconds(filler + " within a hr", true), 3600) << k;
+    EXPECT_EQ(ParseTimeLimitSeconds(filler + " within an hxur", true), 0) << k;
+    EXPECT_EQ(ParseTimeLimitSeconds(filler + " within an h", true), 0) << k;
+    EXPECT_EQ(ParseTimeLimitSeconds("within an hour " + filler, true), 3600) << k;
+    EXPECT_EQ(ParseTimeLimitSeconds("within 2 hours " + filler, true), 7200) << k;
+    EXPECT_EQ(ParseTimeLimitSeconds(filler + " within 2 hours", true), 7200) << k;
+  }
+}
+
+TEST(ConstraintTest, AppendDurationMatchesFormatDuration) {
+  for (int64_t seconds : {1, 59, 60, 61, 90, 120, 3600, 5400, 7200, 86400, 172800, 90000}) {
+    std::string out = "x ";
+    AppendDuration(seconds, &out);
+    EXPECT_EQ(out, "x " + FormatDuration(seconds));
+  }
 }
 
 }  // namespace
