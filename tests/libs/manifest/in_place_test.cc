@@ -25,6 +25,7 @@
 #include "libs/manifest/repair.h"
 #include "libs/manifest/validator.h"
 #include "tests/libs/manifest/test_printers.h"
+#include "tests/testing/proto_bytes.h"
 
 namespace armature::manifest {
 namespace {
@@ -58,16 +59,8 @@ On-screen text: Order now
 Music: upbeat synth
 )";
 
-// Deterministic wire encoding (map entries of Struct payloads sorted) of a message.
 std::string Bytes(const google::protobuf::MessageLite& message) {
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    EXPECT_TRUE(message.SerializeToCodedStream(&coded));
-  }
-  return out;
+  return armature::testing::DeterministicBytes(message);
 }
 
 template <typename Jobs>

@@ -19,6 +19,7 @@
 #include "libs/llm/llm_provider.h"
 #include "libs/manifest/validator.h"
 #include "services/manifest/manifest_service.h"
+#include "tests/testing/proto_bytes.h"
 #include "tests/testing/service_fixture.h"
 
 namespace armature::manifest_service {
@@ -74,16 +75,8 @@ std::vector<v1::BuildManifestRequest> Requests() {
           Request("Just one line of narration.", 1)};
 }
 
-// Deterministic wire encoding (map entries of Struct payloads sorted) of a message.
 std::string Bytes(const google::protobuf::MessageLite& message) {
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    EXPECT_TRUE(message.SerializeToCodedStream(&coded));
-  }
-  return out;
+  return armature::testing::DeterministicBytes(message);
 }
 
 // The response the service answers with, from the heap build (without timing and request id).
