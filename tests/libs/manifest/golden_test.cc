@@ -47,6 +47,7 @@
 #include "libs/manifest/repair.h"
 #include "libs/manifest/text.h"
 #include "libs/manifest/validator.h"
+#include "tests/libs/manifest/damaged_copies.h"
 
 namespace armature::manifest {
 namespace {
@@ -170,31 +171,9 @@ std::string DumpBroken(const armature::v1::ProductionManifest& manifest,
     absl::StrAppend(&out, "== ", what, "\n", DumpViolations(ValidateManifest(m, j)),
                     DumpOutcome(RepairManifest(m, j, RepairContext())));
   };
-  if (!jobs.empty()) {
-    std::vector<armature::v1::Job> fewer(jobs.begin() + 1, jobs.end());
-    check("first job dropped", manifest, fewer);
-    std::vector<armature::v1::Job> repeated = jobs;
-    repeated.push_back(jobs.front());
-    repeated.back().set_priority(42);
-    repeated.front().clear_provider();
-    check("job repeated", manifest, repeated);
-    std::vector<armature::v1::Job> cyclic = jobs;
-    cyclic.front().add_depends_on(cyclic.back().id());
-    cyclic.front().add_depends_on("job_nowhere");
-    check("dependency cycle", manifest, cyclic);
+  for (const DamagedCopy& copy : DamagedCopies(manifest, jobs)) {
+    check(copy.what.c_str(), copy.manifest, copy.jobs);
   }
-  armature::v1::ProductionManifest damaged = manifest;
-  if (damaged.scenes_size() > 0) {
-    armature::v1::Scene& scene = *damaged.mutable_scenes(0);
-    scene.set_duration_seconds(-1);
-    scene.set_purpose("intro");
-    if (scene.visuals_size() > 0) scene.mutable_visuals(0)->set_type("bogus");
-    if (damaged.scenes_size() > 1) damaged.mutable_scenes(1)->set_id(scene.id());
-  }
-  if (damaged.audio_cues_size() > 0) damaged.mutable_audio_cues(0)->set_scene_id("s999");
-  damaged.mutable_metadata()->clear_aspect_ratio();
-  check("manifest damaged", damaged, jobs);
-  check("manifest damaged, no jobs", damaged, {});
   return out;
 }
 

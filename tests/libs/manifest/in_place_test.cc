@@ -24,6 +24,7 @@
 #include "libs/manifest/parser.h"
 #include "libs/manifest/repair.h"
 #include "libs/manifest/validator.h"
+#include "tests/libs/manifest/damaged_copies.h"
 #include "tests/libs/manifest/test_printers.h"
 #include "tests/testing/proto_bytes.h"
 
@@ -184,31 +185,9 @@ void ExpectSameRepair(const ProductionManifest& manifest, const std::vector<Job>
 void ExpectSameRepairsOfDamagedCopies(const ProductionManifest& manifest,
                                       const std::vector<Job>& jobs, const RepairContext& context) {
   ExpectSameRepair(manifest, jobs, context, "valid");
-  if (!jobs.empty()) {
-    ExpectSameRepair(manifest, std::vector<Job>(jobs.begin() + 1, jobs.end()), context,
-                     "first job dropped");
-    std::vector<Job> repeated = jobs;
-    repeated.push_back(jobs.front());
-    repeated.back().set_priority(42);
-    repeated.front().clear_provider();
-    ExpectSameRepair(manifest, repeated, context, "job repeated");
-    std::vector<Job> cyclic = jobs;
-    cyclic.front().add_depends_on(cyclic.back().id());
-    cyclic.front().add_depends_on("job_nowhere");
-    ExpectSameRepair(manifest, cyclic, context, "dependency cycle");
+  for (const DamagedCopy& copy : DamagedCopies(manifest, jobs)) {
+    ExpectSameRepair(copy.manifest, copy.jobs, context, copy.what);
   }
-  ProductionManifest damaged = manifest;
-  if (damaged.scenes_size() > 0) {
-    armature::v1::Scene& scene = *damaged.mutable_scenes(0);
-    scene.set_duration_seconds(-1);
-    scene.set_purpose("intro");
-    if (scene.visuals_size() > 0) scene.mutable_visuals(0)->set_type("bogus");
-    if (damaged.scenes_size() > 1) damaged.mutable_scenes(1)->set_id(scene.id());
-  }
-  if (damaged.audio_cues_size() > 0) damaged.mutable_audio_cues(0)->set_scene_id("s999");
-  damaged.mutable_metadata()->clear_aspect_ratio();
-  ExpectSameRepair(damaged, jobs, context, "manifest damaged");
-  ExpectSameRepair(damaged, {}, context, "manifest damaged, no jobs");
   ProductionManifest too_short = manifest;
   too_short.mutable_metadata()->set_duration_seconds(0.0005);
   ExpectSameRepair(too_short, jobs, context, "total out of range");

@@ -19,6 +19,7 @@
 #include "libs/llm/llm_provider.h"
 #include "libs/manifest/validator.h"
 #include "services/manifest/manifest_service.h"
+#include "tests/services/manifest/sample_treatment.h"
 #include "tests/testing/proto_bytes.h"
 #include "tests/testing/service_fixture.h"
 
@@ -27,22 +28,6 @@ namespace {
 
 using google::protobuf::Arena;
 using ::testing::IsEmpty;
-
-constexpr char kShort[] = R"(# Launch video
-
-## Scene 1 — Hook (4s)
-Narration: Meet the fastest notebook we ever built.
-Visual: close-up of a glowing laptop lid opening
-
-## Scene 2 — Proof
-VO: Battery life grew every quarter.
-Chart: Q1: 10, Q2: 14, Q3: 19
-
-## Scene 3 — Call to action
-Narration: Order yours today.
-On-screen text: Order now
-Music: upbeat synth
-)";
 
 // A longer treatment: many scenes with visuals, stock footage, charts, music and effects.
 std::string LongTreatment() {
@@ -71,7 +56,7 @@ v1::BuildManifestRequest Request(const std::string& treatment, double seconds) {
 }
 
 std::vector<v1::BuildManifestRequest> Requests() {
-  return {Request(kShort, 30), Request(LongTreatment(), 180), Request(LongTreatment(), 0),
+  return {Request(kTreatment, 30), Request(LongTreatment(), 180), Request(LongTreatment(), 0),
           Request("Just one line of narration.", 1)};
 }
 
@@ -170,7 +155,7 @@ TEST(ManifestArenaTest, AnLlmExtractionBuildsTheSameResponseOnAnArenaAsOnTheHeap
   ExpectSameOnArenaAsOnHeap(*core);
   Arena arena;
   auto* response = Arena::CreateMessage<v1::BuildManifestResponse>(&arena);
-  FillInPlace(*core, Request(kShort, 30), response);
+  FillInPlace(*core, Request(kTreatment, 30), response);
   EXPECT_TRUE(response->used_llm());
   EXPECT_EQ(response->manifest().scenes_size(), 2);
 }

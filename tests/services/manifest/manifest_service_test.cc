@@ -14,6 +14,7 @@
 #include "libs/manifest/parser.h"
 #include "libs/manifest/validator.h"
 #include "nlohmann/json.hpp"
+#include "tests/services/manifest/sample_treatment.h"
 #include "tests/testing/fake_http_server.h"
 #include "tests/testing/service_fixture.h"
 
@@ -25,22 +26,6 @@ using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
-
-constexpr char kTreatment[] = R"(# Launch video
-
-## Scene 1 — Hook (4s)
-Narration: Meet the fastest notebook we ever built.
-Visual: close-up of a glowing laptop lid opening
-
-## Scene 2 — Proof
-VO: Battery life grew every quarter.
-Chart: Q1: 10, Q2: 14, Q3: 19
-
-## Scene 3 — Call to action
-Narration: Order yours today.
-On-screen text: Order now
-Music: upbeat synth
-)";
 
 // Provider that records the prompt it was sent and answers from a script.
 class ScriptedProvider final : public llm::LlmProvider {
