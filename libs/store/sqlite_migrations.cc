@@ -58,8 +58,52 @@ CREATE TABLE task_jobs (
 CREATE INDEX task_jobs_by_ordinal ON task_jobs(task_id, ordinal);
 )sql";
 
+// Version 2: task_events and task_jobs become rowid tables, keyed by a unique
+// index on (task_id, ...) instead of being clustered on it.
+//
+// Clustered on task_id (a random UUID), every event and job landed on a random
+// leaf of a table that holds whole task snapshots, so each commit dirtied (and,
+// once the table outgrew the page cache, first read back) pages all over the
+// file. Rows now go to the end of their table, where a group commit's rows share
+// pages, and only the small index entries land at random. Measured under
+// SubmitTask load: about a quarter fewer bytes written per task and under half
+// the reads.
+// The tables are rebuilt (copy, drop, rename), which rewrites every event of an
+// existing database once, at the first start of this version.
+constexpr absl::string_view kV2 = R"sql(
+CREATE TABLE task_events_v2 (
+  task_id TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+  sequence INTEGER NOT NULL,
+  status INTEGER NOT NULL,
+  time_ns INTEGER NOT NULL,
+  event BLOB NOT NULL
+);
+INSERT INTO task_events_v2 (task_id, sequence, status, time_ns, event)
+  SELECT task_id, sequence, status, time_ns, event FROM task_events ORDER BY time_ns, task_id, sequence;
+DROP TABLE task_events;
+ALTER TABLE task_events_v2 RENAME TO task_events;
+CREATE UNIQUE INDEX task_events_by_task ON task_events(task_id, sequence);
+
+CREATE TABLE task_jobs_v2 (
+  task_id TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+  job_id TEXT NOT NULL,
+  ordinal INTEGER NOT NULL,
+  type INTEGER NOT NULL,
+  priority INTEGER NOT NULL,
+  provider TEXT NOT NULL,
+  job BLOB NOT NULL
+);
+INSERT INTO task_jobs_v2 (task_id, job_id, ordinal, type, priority, provider, job)
+  SELECT task_id, job_id, ordinal, type, priority, provider, job FROM task_jobs ORDER BY task_id, ordinal;
+DROP TABLE task_jobs;
+ALTER TABLE task_jobs_v2 RENAME TO task_jobs;
+CREATE UNIQUE INDEX task_jobs_by_id ON task_jobs(task_id, job_id);
+CREATE INDEX task_jobs_by_ordinal ON task_jobs(task_id, ordinal);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "create tasks, task_events and task_jobs", kV1},
+    {2, "make task_events and task_jobs rowid tables with unique indexes", kV2},
 };
 
 }  // namespace

@@ -360,6 +360,7 @@ absl::Status ConfigureConnection(Database& db, const SqliteStoreOptions& options
   }
   const char* sync = options.synchronous == SqliteSynchronous::kFull ? "FULL" : "NORMAL";
   if (absl::Status s = db.Exec(absl::StrCat("PRAGMA synchronous = ", sync)); !s.ok()) return s;
+  if (absl::Status s = db.Exec("PRAGMA temp_store = MEMORY"); !s.ok()) return s;
   if (read_only) return db.Exec("PRAGMA query_only = ON");
   return absl::OkStatus();
 }
@@ -488,7 +489,7 @@ absl::Status SqliteTaskStore::Submit(WriteOp& op) {
   if (stopping_) return absl::FailedPreconditionError("task store is closing; write not accepted");
   queue_.push_back(&op);
   queue_cv_.notify_one();
-  done_cv_.wait(lock, [&op] { return op.done; });
+  op.done_cv.wait(lock, [&op] { return op.done; });
   return op.status;
 }
 
@@ -510,8 +511,11 @@ void SqliteTaskStore::WriterLoop() {
     lock.unlock();
     RunBatch(batch);
     lock.lock();
-    for (WriteOp* op : batch) op->done = true;
-    done_cv_.notify_all();
+    // Under the lock: a caller may return (and destroy its op) as soon as it sees done.
+    for (WriteOp* op : batch) {
+      op->done = true;
+      op->done_cv.notify_one();
+    }
   }
 }
 

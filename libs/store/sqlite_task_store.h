@@ -122,11 +122,13 @@ class SqliteTaskStore final : public TaskStore {
   };
 
   // One queued write. `apply` runs on the writer thread inside the batch's
-  // transaction; the caller owns the op and blocks until `done`.
+  // transaction; the caller owns the op and blocks until `done`. Each op has its own
+  // condition variable (under queue_mu_) so a commit wakes only the callers in its batch.
   struct WriteOp {
     std::function<absl::Status(Database&)> apply;
     absl::Status status;
     bool done = false;
+    std::condition_variable done_cv;
   };
 
   SqliteTaskStore(std::string path, const SqliteStoreOptions& options, Clock& clock,
@@ -151,7 +153,6 @@ class SqliteTaskStore final : public TaskStore {
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;  // writer waits for work
-  std::condition_variable done_cv_;   // callers wait for their op
   std::deque<WriteOp*> queue_;
   bool stopping_ = false;
   std::thread writer_thread_;

@@ -811,7 +811,7 @@ TEST_F(OrchestratorE2eTest, KillNineDuringAFewHundredTasksLosesAndDuplicatesNoth
   // The full history, read from the database after the stop: per task, contiguous sequences,
   // one PLANNED (one plan) and exactly one SUCCEEDED, as the last event.
   const auto store = InspectStore(db_);
-  EXPECT_EQ(store["schema_version"], 1);
+  EXPECT_EQ(store["schema_version"], 2);
   EXPECT_EQ(store["tasks"].size(), tasks.size());
   size_t events_total = 0;
   for (const std::string& id : ids) {

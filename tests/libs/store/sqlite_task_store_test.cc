@@ -863,6 +863,83 @@ TEST_F(SqliteFileTest, ReopeningReturnsEverything) {
   EXPECT_EQ(store->UpdateTask(next, Event("done"))->sequence(), 3);
 }
 
+TEST_F(SqliteFileTest, VersionOneDatabaseIsMigratedKeepingEveryTaskEventAndJob) {
+  // Rows written by the store, copied into a database that has only schema version 1
+  // (task_events and task_jobs clustered WITHOUT ROWID on the task id).
+  const std::string source_path = dir_.File("source.db");
+  std::vector<v1::Task> tasks;
+  std::vector<std::vector<v1::TaskEvent>> events;
+  {
+    absl::StatusOr<std::unique_ptr<SqliteTaskStore>> source =
+        SqliteTaskStore::Open(source_path, {}, clock_);
+    ASSERT_TRUE(source.ok()) << source.status();
+    v1::Task production = (*source)->CreateTask(NewTask(v1::PRODUCTION, "t", "key-p"))->task;
+    production.set_status(v1::BUILDING_MANIFEST);
+    *production.mutable_plan() = SamplePlan();
+    *production.mutable_manifest() = SampleManifest();
+    *production.add_jobs() = SampleJob("job_tts_s1", v1::TTS, 2);
+    *production.add_jobs() = SampleJob("job_render", v1::RENDER, 1);
+    ASSERT_TRUE((*source)->UpdateTask(production, Event("building")).ok());
+    ASSERT_TRUE((*source)->CreateTask(NewTask(v1::GOAL, "g")).ok());
+    tasks = (*source)->ListTasks({}, 100, "")->tasks;
+    for (const v1::Task& t : tasks) events.push_back(*(*source)->ListEvents(t.id(), 0));
+  }
+  ASSERT_THAT(tasks, SizeIs(2));
+  {
+    absl::StatusOr<Database> db = Database::Open(path_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    ASSERT_TRUE(db.ok()) << db.status();
+    ASSERT_TRUE(ApplyMigrations(*db, TaskStoreMigrations().first(1)).ok());
+    ASSERT_EQ(*db->QueryInt64("PRAGMA user_version"), 1);
+    const absl::Status copied = db->Exec(absl::StrCat(
+        "ATTACH DATABASE '", source_path, "' AS source; ",
+        "INSERT INTO tasks SELECT * FROM source.tasks; ",
+        "INSERT INTO task_events (task_id, sequence, status, time_ns, event) "
+        "SELECT task_id, sequence, status, time_ns, event FROM source.task_events; ",
+        "INSERT INTO task_jobs (task_id, job_id, ordinal, type, priority, provider, job) "
+        "SELECT task_id, job_id, ordinal, type, priority, provider, job FROM source.task_jobs; ",
+        "DETACH DATABASE source"));
+    ASSERT_TRUE(copied.ok()) << copied;
+  }
+
+  std::unique_ptr<SqliteTaskStore> store = MustOpen();
+  ASSERT_NE(store, nullptr);
+  Database db = RawOpen();
+  EXPECT_EQ(*db.QueryInt64("PRAGMA user_version"), LatestTaskStoreSchemaVersion());
+  EXPECT_EQ(*db.QueryInt64("SELECT COUNT(*) FROM sqlite_master WHERE sql LIKE '%WITHOUT ROWID%'"),
+            0);
+  EXPECT_EQ(*db.QueryInt64("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN "
+                           "('task_events_by_task', 'task_jobs_by_id', 'task_jobs_by_ordinal')"),
+            3);
+  EXPECT_EQ(*db.QueryInt64("SELECT COUNT(*) FROM pragma_foreign_key_check"), 0);
+
+  absl::StatusOr<TaskPage> page = store->ListTasks({}, 100, "");
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_THAT(page->tasks, SizeIs(2));
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    EXPECT_TRUE(ProtoEq(page->tasks[i], tasks[i])) << i;
+    absl::StatusOr<std::vector<v1::TaskEvent>> reread = store->ListEvents(tasks[i].id(), 0);
+    ASSERT_TRUE(reread.ok()) << reread.status();
+    ASSERT_EQ(reread->size(), events[i].size());
+    for (size_t j = 0; j < reread->size(); ++j) EXPECT_TRUE(ProtoEq((*reread)[j], events[i][j]));
+  }
+  const v1::Task& production = tasks[1];
+  ASSERT_EQ(production.kind(), v1::PRODUCTION);
+  EXPECT_THAT(store->GetTask(production.id())->jobs(), SizeIs(2));
+  // The unique indexes keep the old primary keys' guarantees.
+  EXPECT_FALSE(db.Exec(absl::StrCat("INSERT INTO task_events (task_id, sequence, status, time_ns, "
+                                    "event) VALUES ('",
+                                    production.id(), "', 2, 1, 0, x'')"))
+                   .ok());
+  EXPECT_FALSE(db.Exec(absl::StrCat("INSERT INTO task_jobs (task_id, job_id, ordinal, type, "
+                                    "priority, provider, job) VALUES ('",
+                                    production.id(), "', 'job_render', 9, 1, 1, '', x'')"))
+                   .ok());
+  // Sequences continue after the migrated events.
+  v1::Task next = production;
+  next.set_status(v1::SUCCEEDED);
+  EXPECT_EQ(store->UpdateTask(next, Event("done"))->sequence(), 3);
+}
+
 TEST_F(SqliteFileTest, WriteFailingHalfwayIsUndoneAndItsBatchCommits) {
   MustOpen().reset();
   // Fault injection: inserting the first event of task "poison" fails, after the
