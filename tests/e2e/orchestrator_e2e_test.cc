@@ -337,6 +337,27 @@ class OrchestratorE2eTest : public ::testing::Test {
   std::string pipeline_;
 };
 
+// --migrate_only brings the store's schema up to date and exits 0 without serving (an upgrade
+// step for a large database); it refuses a database another orchestrator is using.
+TEST_F(OrchestratorE2eTest, MigrateOnlyUpdatesTheStoreAndExitsWithoutServing) {
+  const std::vector<std::string> migrate = {BinaryPath("armature-orchestrator"),
+                                            "--listen=127.0.0.1:0", "--metrics_listen=off",
+                                            "--store=sqlite://" + db_, "--migrate_only"};
+  auto r = testing::RunCommand(migrate, "", seconds(30));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("store_migrated"));
+  EXPECT_THAT(r.output, HasSubstr("schema_version=2"));
+  EXPECT_THAT(r.output, Not(HasSubstr("\"event\":\"listening\"")));
+  EXPECT_EQ(InspectStore(db_)["schema_version"], 2);
+
+  auto serving = StartOrchestrator(DownAddress(), DownAddress());
+  ASSERT_FALSE(serving->grpc_address().empty());
+  auto locked = testing::RunCommand(migrate, "", seconds(30));
+  EXPECT_EQ(locked.exit_code, 2) << locked.output;
+  EXPECT_THAT(locked.output, HasSubstr("another orchestrator is using " + db_));
+  Stop(*serving);
+}
+
 // 1. GOAL, SCENE and PRODUCTION through armctl --wait; the RPCs through buf curl and
 // reflection; a Python grpcio client waiting on one task and watching another.
 TEST_F(OrchestratorE2eTest, FullFlowThroughArmctlBufCurlAndPython) {
