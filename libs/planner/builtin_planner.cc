@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -69,11 +68,8 @@ void LinkParts(absl::Span<const GoalPart> parts, std::vector<StepDraft>* drafts)
   };
   size_t total = 0;
   for (const GoalPart& p : parts) total += p.object.size();
-  char stack_chars[512];
-  std::unique_ptr<char[]> heap_chars;
-  char* const chars = total <= sizeof(stack_chars)
-                          ? stack_chars
-                          : (heap_chars.reset(new char[total]), heap_chars.get());
+  SmallVector<char, 512> chars_buffer(total);
+  char* const chars = chars_buffer.data();
   size_t used = 0;
   SmallVector<Stem, 64> distinct;
   // Open addressing over `distinct` (a content word has two characters and a space at least).

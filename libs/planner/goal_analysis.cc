@@ -6,7 +6,6 @@
 #include <array>
 #include <cstring>
 #include <forward_list>
-#include <memory>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -2877,11 +2876,8 @@ GoalAnalysis AnalyzeGoal(const v1::PlanRequest& request) {
   size_t scanned_size = goal.size();
   for (const std::string& c : request.constraints()) scanned_size += 1 + c.size();
   for (const auto& [key, value] : request.context()) scanned_size += 1 + value.size();
-  char scanned_stack[512];
-  std::unique_ptr<char[]> scanned_heap;
-  char* const scanned = scanned_size <= sizeof(scanned_stack)
-                            ? scanned_stack
-                            : (scanned_heap.reset(new char[scanned_size]), scanned_heap.get());
+  SmallVector<char, 512> scanned_buffer(scanned_size);
+  char* const scanned = scanned_buffer.data();
   size_t scanned_used = 0;
   auto scan = [&](absl::string_view piece) {
     if (!piece.empty()) std::memcpy(scanned + scanned_used, piece.data(), piece.size());
