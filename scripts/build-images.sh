@@ -17,6 +17,8 @@
 #         package with `dpkg -S`: the packages of the libraries the binary links directly must
 #         be named in the runtime stage, and every other library must come with them (their
 #         Depends, from the apt index) or with the base image.
+#       While apt or dpkg runs (it holds its lock), the check waits for it, up to
+#       ARMATURE_PACKAGE_WAIT_SECONDS (240), instead of reading a half-written index.
 # SERVICE: orchestrator, planner-arm, manifest (default: all three). Exit 0 = all good.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -96,6 +98,43 @@ installed_packages() {
 }
 
 is_debian12() { grep -qs '^VERSION_ID="12"' /etc/os-release && grep -qs '^ID=debian' /etc/os-release; }
+
+# The locks apt and dpkg hold while they change the package database or the index
+# (ARMATURE_PACKAGE_LOCKS, space-separated, replaces them in tests).
+PACKAGE_LOCKS=${ARMATURE_PACKAGE_LOCKS:-/var/lib/dpkg/lock-frontend /var/lib/dpkg/lock /var/lib/apt/lists/lock}
+# How long to wait for a running apt or dpkg to finish, seconds.
+PACKAGE_WAIT_SECONDS=${ARMATURE_PACKAGE_WAIT_SECONDS:-240}
+
+# Prints "PID LOCKFILE" for the first of PACKAGE_LOCKS that a process holds (from /proc/locks,
+# where apt's and dpkg's fcntl locks show up by inode), nothing when none is held.
+package_lock_holder() {
+  local lock inode
+  for lock in $PACKAGE_LOCKS; do
+    inode=$(stat -c %i "$lock" 2>/dev/null) || continue
+    awk -v inode="$inode" -v lock="$lock" '
+      { n = split($6, dev, ":"); if (dev[n] == inode) { print $5, lock; exit } }' /proc/locks
+  done | head -n1
+}
+
+# While apt or dpkg runs (an install, `apt-get update`, a machine's unattended upgrade), the index
+# and the file lists are being rewritten and the queries below could answer from a half-written
+# state: wait for it, polling, up to PACKAGE_WAIT_SECONDS. Returns 1 if it is still running then.
+wait_for_package_manager() {
+  local holder deadline=$((SECONDS + PACKAGE_WAIT_SECONDS)) said=0
+  while holder=$(package_lock_holder) && [[ -n $holder ]]; do
+    if ((SECONDS >= deadline)); then
+      echo "FAIL the package manager is still busy after ${PACKAGE_WAIT_SECONDS}s" \
+           "(pid ${holder% *} holds ${holder#* }): run the check again when it is done"
+      return 1
+    fi
+    if ((!said)); then
+      echo "  waiting for the package manager (pid ${holder% *} holds ${holder#* })"
+      said=1
+    fi
+    sleep 1
+  done
+  return 0
+}
 
 # Which Debian package ships each file: prints "PATH PACKAGE" for every path given that dpkg
 # knows. One dpkg -S for all of them (it reads its whole database on every call). With usrmerge
@@ -288,6 +327,7 @@ check_service() {
   return 0
 }
 
+if is_debian12 && ! wait_for_package_manager; then exit 1; fi
 for svc in "${services[@]}"; do check_service "$svc"; done
 if ((failures)); then
   echo "build-images: $failures problem(s) in ${services[*]}"

@@ -9,7 +9,8 @@ svc=${1:?usage: images_selftest.sh SERVICE [BUILD_DIR]}
 build_dir=${2:-}
 src="$root/deploy/docker/$svc.Dockerfile"
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+holder=""
+trap 'if [[ -n $holder ]]; then kill "$holder" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
 
 # Each case: a description, the text the check must print, and a sed program for the copy.
 cases=(
@@ -55,5 +56,63 @@ for c in "${cases[@]}"; do
     echo "caught: $what ($(grep -F -- "$expect" <<<"$out" | head -n1))"
   fi
 done
-echo "$svc.Dockerfile self-test: $((${#cases[@]} - missed))/${#cases[@]} breaks caught"
+
+# apt or dpkg running: the check waits for its lock (a stand-in lock file here, held by a
+# python3 process with the same fcntl lock apt and dpkg take), and gives up after its deadline.
+total=${#cases[@]}
+if grep -qs '^ID=debian' /etc/os-release && grep -qs '^VERSION_ID="12"' /etc/os-release; then
+  lock="$work/lock-frontend"
+  : >"$lock"
+  hold_lock() {
+    python3 -c 'import fcntl, sys, time
+f = open(sys.argv[1], "w"); fcntl.lockf(f, fcntl.LOCK_EX); print("held", flush=True)
+time.sleep(600)' "$lock" >"$work/held" &
+    holder=$!
+    local deadline=$((SECONDS + 30))
+    until grep -qs held "$work/held"; do
+      ((SECONDS < deadline)) || { echo "FAIL python3 did not take the stand-in lock"; exit 1; }
+      sleep 0.1
+    done
+  }
+  export ARMATURE_PACKAGE_LOCKS="$lock"
+
+  total=$((total + 1))
+  hold_lock
+  if out=$(ARMATURE_PACKAGE_WAIT_SECONDS=1 "$root/scripts/build-images.sh" --check "$svc" 2>&1); then
+    echo "FAIL the check ran while the package manager held its lock"
+    missed=$((missed + 1))
+  elif ! grep -q "package manager is still busy after 1s (pid $holder holds $lock)" <<<"$out"; then
+    echo "FAIL with the package manager busy the check failed without naming it:"
+    echo "$out"
+    missed=$((missed + 1))
+  else
+    echo "caught: the package manager busy past the deadline"
+  fi
+
+  # Released while the check waits: the check then runs, and passes.
+  total=$((total + 1))
+  "$root/scripts/build-images.sh" --check "$svc" >"$work/waited" 2>&1 &
+  check=$!
+  deadline=$((SECONDS + 60))
+  until grep -qs "waiting for the package manager (pid $holder" "$work/waited"; do
+    if ((SECONDS >= deadline)) || ! kill -0 "$check" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  kill "$holder"
+  wait "$holder" 2>/dev/null || true
+  if ! wait "$check"; then
+    echo "FAIL the check did not pass after the package manager let go of its lock:"
+    cat "$work/waited"
+    missed=$((missed + 1))
+  elif ! grep -q "waiting for the package manager" "$work/waited"; then
+    echo "FAIL the check did not wait for the package manager's lock:"
+    cat "$work/waited"
+    missed=$((missed + 1))
+  else
+    echo "caught: waited for the package manager, then checked"
+  fi
+  unset ARMATURE_PACKAGE_LOCKS
+fi
+
+echo "$svc.Dockerfile self-test: $((total - missed))/$total breaks caught"
 ((missed == 0))
