@@ -1,6 +1,7 @@
 #include "libs/runtime/arena_allocator.h"
 
 #include <algorithm>
+#include <thread>
 
 namespace armature::runtime {
 
@@ -22,6 +23,8 @@ class ArenaPool::Slot {
 
   std::unique_ptr<char[]> block;
   google::protobuf::Arena arena;
+  // The thread that created or last reset `arena`: the owner of its first block.
+  std::thread::id owner = std::this_thread::get_id();
 };
 
 namespace {
@@ -42,22 +45,30 @@ ArenaPool::~ArenaPool() {
 }
 
 ArenaPool::Slot* ArenaPool::Acquire() {
+  Slot* slot = nullptr;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!idle_.empty()) {
-      Slot* slot = idle_.back();
+      slot = idle_.back();
       idle_.pop_back();
-      return slot;
+    } else {
+      ++created_;
     }
-    ++created_;
   }
-  return new Slot(options_);
+  if (slot == nullptr) return new Slot(options_);
+  // Give this thread the first block (see the class comment).
+  if (const std::thread::id me = std::this_thread::get_id(); slot->owner != me) {
+    slot->arena.Reset();
+    slot->owner = me;
+  }
+  return slot;
 }
 
 google::protobuf::Arena* ArenaPool::ArenaOf(Slot* slot) { return &slot->arena; }
 
 void ArenaPool::Release(Slot* slot) {
   slot->arena.Reset();
+  slot->owner = std::this_thread::get_id();
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (idle_.size() < options_.max_idle) {

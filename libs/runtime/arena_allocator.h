@@ -4,6 +4,7 @@
 #include <memory>
 #include <mutex>
 #include <new>
+#include <thread>
 #include <vector>
 
 #include "google/protobuf/arena.h"
@@ -16,6 +17,12 @@ namespace armature::runtime {
 // nothing from the heap for them, and freeing them is one reset instead of a walk over every
 // sub-message. Arenas are created on demand (none at start, so an idle server holds none) and
 // at most `max_idle` are kept between calls; the rest are freed. Thread-safe.
+//
+// A protobuf arena gives its first block to the thread that created or last reset it; any other
+// thread allocating on it gets a new heap block of its own. gRPC often ends a call (Release) on
+// another thread than the one that starts the next (Acquire), so Acquire resets the arena again
+// on its own thread when another thread did the last reset: cheap on an empty arena, and the
+// call's messages then land in the first block.
 class ArenaPool {
  public:
   struct Options {

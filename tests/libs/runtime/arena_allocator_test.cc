@@ -3,6 +3,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "armature/v1/planner.grpc.pb.h"
@@ -58,6 +59,24 @@ TEST(ArenaPoolTest, GrowsPastTheFirstBlockAndShrinksBackOnReset) {
   pool.Release(slot);
   slot = pool.Acquire();
   EXPECT_LE(ArenaPool::ArenaOf(slot)->SpaceAllocated(), 2048u) << "only the first block is kept";
+  pool.Release(slot);
+}
+
+// gRPC often ends a call on another thread than the one that starts the next. The next call's
+// messages must still land in the pooled first block, not in a new heap block of the arena's.
+TEST(ArenaPoolTest, AnArenaReleasedOnAnotherThreadIsServedFromItsFirstBlock) {
+  ArenaPool pool(ArenaPool::Options{.first_block_bytes = 4096, .max_block_bytes = 8192});
+  ArenaPool::Slot* slot = pool.Acquire();
+  std::thread([&] { pool.Release(slot); }).join();
+
+  slot = pool.Acquire();
+  EXPECT_EQ(pool.created(), 1u);
+  Arena* arena = ArenaPool::ArenaOf(slot);
+  auto* request = Arena::CreateMessage<v1::PlanRequest>(arena);
+  request->set_goal("Build and deploy a REST API with tests");
+  request->add_constraints("Python only");
+  EXPECT_EQ(arena->SpaceAllocated(), 4096u) << "the messages went to a new block";
+  EXPECT_GT(arena->SpaceUsed(), 0u);
   pool.Release(slot);
 }
 
