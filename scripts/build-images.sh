@@ -108,12 +108,16 @@ PACKAGE_WAIT_SECONDS=${ARMATURE_PACKAGE_WAIT_SECONDS:-240}
 # Prints "PID LOCKFILE" for the first of PACKAGE_LOCKS that a process holds (from /proc/locks,
 # where apt's and dpkg's fcntl locks show up by inode), nothing when none is held.
 package_lock_holder() {
-  local lock inode
+  local lock inode pid
   for lock in $PACKAGE_LOCKS; do
     inode=$(stat -c %i "$lock" 2>/dev/null) || continue
-    awk -v inode="$inode" -v lock="$lock" '
-      { n = split($6, dev, ":"); if (dev[n] == inode) { print $5, lock; exit } }' /proc/locks
-  done | head -n1
+    pid=$(awk -v inode="$inode" '
+      { n = split($6, dev, ":"); if (dev[n] == inode) { print $5; exit } }' /proc/locks)
+    if [[ -n $pid ]]; then
+      echo "$pid $lock"
+      return
+    fi
+  done
 }
 
 # While apt or dpkg runs (an install, `apt-get update`, a machine's unattended upgrade), the index

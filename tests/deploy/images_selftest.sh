@@ -57,27 +57,28 @@ for c in "${cases[@]}"; do
   fi
 done
 
-# apt or dpkg running: the check waits for its lock (a stand-in lock file here, held by a
-# python3 process with the same fcntl lock apt and dpkg take), and gives up after its deadline.
+# apt or dpkg running: the check waits for its locks (stand-in lock files here, both held, as
+# dpkg holds lock-frontend and lock, by a python3 process with the same fcntl locks apt and dpkg
+# take), and gives up after its deadline.
 total=${#cases[@]}
 if grep -qs '^ID=debian' /etc/os-release && grep -qs '^VERSION_ID="12"' /etc/os-release; then
   lock="$work/lock-frontend"
   : >"$lock"
-  hold_lock() {
-    python3 -c 'import fcntl, sys, time
-f = open(sys.argv[1], "w"); fcntl.lockf(f, fcntl.LOCK_EX); print("held", flush=True)
-time.sleep(600)' "$lock" >"$work/held" &
-    holder=$!
-    local deadline=$((SECONDS + 30))
-    until grep -qs held "$work/held"; do
-      ((SECONDS < deadline)) || { echo "FAIL python3 did not take the stand-in lock"; exit 1; }
-      sleep 0.1
-    done
-  }
-  export ARMATURE_PACKAGE_LOCKS="$lock"
+  : >"$work/lock"
+  python3 -c 'import fcntl, sys, time
+held = [open(path, "w") for path in sys.argv[1:]]
+for f in held: fcntl.lockf(f, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(600)' "$lock" "$work/lock" >"$work/held" &
+  holder=$!
+  deadline=$((SECONDS + 30))
+  until grep -qs held "$work/held"; do
+    ((SECONDS < deadline)) || { echo "FAIL python3 did not take the stand-in locks"; exit 1; }
+    sleep 0.1
+  done
+  export ARMATURE_PACKAGE_LOCKS="$lock $work/lock"
 
   total=$((total + 1))
-  hold_lock
   if out=$(ARMATURE_PACKAGE_WAIT_SECONDS=1 "$root/scripts/build-images.sh" --check "$svc" 2>&1); then
     echo "FAIL the check ran while the package manager held its lock"
     missed=$((missed + 1))
